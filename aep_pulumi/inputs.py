@@ -1,0 +1,516 @@
+"""Validation and normalisation of resource inputs, shared by ``check()`` and ``create()``.
+
+Each validator walks the raw property bag Pulumi hands a provider (plain dicts, floats for
+integers, ``Unknown`` placeholders during preview) and returns the normalised inputs with their
+defaults, plus a list of ``(property path, reason)`` failures. It never raises on bad input and
+never calls AEP.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pulumi.output import Unknown
+from rfc3339_validator import validate_rfc3339
+
+from .models import (
+    AdditionalFields,
+    DatasetCreateRequest,
+    EventList,
+    EventListFilter,
+    ExportDestinationRequest,
+    ExportFilter,
+    ExportJobRequest,
+    ExportSchema,
+    MergePolicyRef,
+    SchemaRef,
+    SegmentFilter,
+    SegmentQualificationTime,
+)
+
+DEFAULT_SCHEMA_ID = "https://ns.adobe.com/xdm/context/profile__union"
+DEFAULT_SCHEMA_CONTENT_TYPE = "application/vnd.adobe.xed+json;version=1"
+DEFAULT_SCHEMA_NAME = "_xdm.context.profile"
+DEFAULT_WAIT_TIMEOUT_SECONDS = 3600
+SEGMENT_STATUSES = ("realized", "existing", "exited")
+
+# A dot path of XDM field names: "identities.id", "_tenant.loyalty.tier", "identityMap".
+_DOT_PATH = re.compile(r"^[A-Za-z_$@][A-Za-z0-9_$@-]*(\.[A-Za-z_$@][A-Za-z0-9_$@-]*)*$")
+_SANDBOX = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_TAG_KEY = re.compile(r"^[^\s,]{1,256}$")
+
+DATASET_INPUTS = ("name", "description", "schema_id", "schema_content_type", "tags", "sandbox_name")
+DATASET_OUTPUTS = ("dataset_id", "created", "updated")
+
+JOB_API_INPUTS = (
+    "dataset_id",
+    "schema_name",
+    "fields",
+    "merge_policy",
+    "event_list",
+    "segments",
+    "segment_qualification_time",
+    "from_ingest_timestamp",
+    "empty_profiles",
+    "segment_per_batch",
+)
+JOB_INPUTS = (
+    *JOB_API_INPUTS,
+    "triggers",
+    "wait_for_completion",
+    "wait_timeout_seconds",
+    "sandbox_name",
+)
+JOB_OUTPUTS = (
+    "job_id",
+    "status",
+    "batch_id",
+    "batches",
+    "errors",
+    "metrics",
+    "creation_time",
+    "update_time",
+    "request_id",
+    "profile_instance_id",
+    "job_type",
+)
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value Pulumi does not know yet (preview of a not-yet-created dependency)."""
+    return isinstance(value, Unknown)
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when ``value`` or anything nested in it is unknown."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+@dataclass
+class Validation:
+    """Collects failures while normalising one property bag."""
+
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def fail(self, path: str, reason: str) -> None:
+        self.failures.append((path, reason))
+
+    # Each helper returns the normalised value, or the input unchanged when it is unknown.
+
+    def string(
+        self, path: str, value: Any, *, required: bool = False, allow_empty: bool = False
+    ) -> Any:
+        if value is None:
+            if required:
+                self.fail(path, "is required")
+            return None
+        if is_unknown(value):
+            return value
+        if not isinstance(value, str):
+            self.fail(path, f"must be a string, got {_type_name(value)}")
+            return None
+        if not allow_empty and not value.strip():
+            self.fail(path, "must not be empty")
+            return None
+        return value
+
+    def boolean(self, path: str, value: Any, default: bool | None = None) -> Any:
+        if value is None:
+            return default
+        if is_unknown(value) or isinstance(value, bool):
+            return value
+        self.fail(path, f"must be true or false, got {_type_name(value)}")
+        return default
+
+    def whole_number(self, path: str, value: Any, *, minimum: int) -> Any:
+        if value is None or is_unknown(value):
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(path, f"must be a whole number, got {_type_name(value)}")
+            return None
+        if isinstance(value, float) and not value.is_integer():
+            self.fail(path, f"must be a whole number, got {value}")
+            return None
+        if value < minimum:
+            self.fail(path, f"must be {minimum} or more, got {int(value)}")
+            return None
+        return int(value)
+
+    def positive_number(self, path: str, value: Any, default: float) -> Any:
+        if value is None:
+            return default
+        if is_unknown(value):
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(path, f"must be a number of seconds, got {_type_name(value)}")
+            return default
+        if value <= 0:
+            self.fail(path, f"must be greater than 0, got {value}")
+            return default
+        return int(value) if float(value).is_integer() else float(value)
+
+    def timestamp(self, path: str, value: Any) -> Any:
+        text = self.string(path, value)
+        if text is None or is_unknown(text):
+            return text
+        if not validate_rfc3339(text):
+            self.fail(
+                path, f"not an RFC 3339 timestamp (e.g. 2018-10-25T13:22:04-07:00): {text[:60]!r}"
+            )
+            return None
+        return text
+
+    def dot_paths(self, path: str, value: Any) -> Any:
+        if value is None or is_unknown(value):
+            return value
+        if isinstance(value, str):
+            self.fail(
+                path, 'must be a list of dot paths, e.g. ["identities.id", "personalEmail.address"]'
+            )
+            return None
+        if not isinstance(value, (list, tuple)):
+            self.fail(path, f"must be a list of dot paths, got {_type_name(value)}")
+            return None
+        if not value:
+            self.fail(path, "must not be an empty list (omit it to export every field)")
+            return None
+        out: list[Any] = []
+        for i, item in enumerate(value):
+            item_path = f"{path}[{i}]"
+            if is_unknown(item):
+                out.append(item)
+                continue
+            if not isinstance(item, str) or not item.strip():
+                self.fail(item_path, "must be a non-empty dot path such as identities.id")
+                continue
+            if not _DOT_PATH.match(item):
+                self.fail(item_path, f"not a dot path of field names: {item[:80]!r}")
+                continue
+            out.append(item)
+        if len({x for x in out if isinstance(x, str)}) != len(
+            [x for x in out if isinstance(x, str)]
+        ):
+            self.fail(path, "lists the same field twice")
+        return out
+
+    def mapping(self, path: str, value: Any, allowed: tuple[str, ...]) -> Any:
+        """Returns the mapping, or None after recording why it is not one."""
+        if value is None or is_unknown(value):
+            return value
+        if not isinstance(value, Mapping):
+            self.fail(path, f"must be an object with {', '.join(allowed)}, got {_type_name(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                self.fail(
+                    f"{path}.{key}", f"unknown property (expected one of {', '.join(allowed)})"
+                )
+        return value
+
+    def sandbox(self, path: str, value: Any) -> Any:
+        text = self.string(path, value)
+        if text is None or is_unknown(text):
+            return text
+        if not _SANDBOX.match(text):
+            self.fail(
+                path,
+                f"must be an all-lower-case sandbox name such as 'prod' or 'dev', got {text!r}",
+            )
+            return None
+        return text
+
+    def unknown_keys(self, props: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+        for key in props:
+            if key not in allowed and not key.startswith("__"):
+                self.fail(key, "unknown property")
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return type(value).__name__
+
+
+def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# ---------------------------------------------------------------- Dataset
+
+
+def check_dataset_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Validate a ``Dataset``'s inputs and apply defaults."""
+    v = Validation()
+    v.unknown_keys(props, DATASET_INPUTS + DATASET_OUTPUTS)
+    out: dict[str, Any] = {
+        "name": v.string("name", props.get("name"), required=True),
+        "description": v.string("description", props.get("description"), allow_empty=True),
+        "schema_id": v.string("schema_id", props.get("schema_id")) or DEFAULT_SCHEMA_ID,
+        "schema_content_type": v.string("schema_content_type", props.get("schema_content_type"))
+        or DEFAULT_SCHEMA_CONTENT_TYPE,
+        "tags": _check_tags(v, props.get("tags")),
+        "sandbox_name": v.sandbox("sandbox_name", props.get("sandbox_name")),
+    }
+    if isinstance(out["schema_id"], str) and not out["schema_id"].startswith(("https://", "_")):
+        v.fail("schema_id", f"must be a schema URI such as {DEFAULT_SCHEMA_ID}")
+    return _drop_none(out), v.failures
+
+
+def _check_tags(v: Validation, value: Any) -> Any:
+    if value is None or is_unknown(value):
+        return value
+    if not isinstance(value, Mapping):
+        v.fail("tags", f"must be a map of string -> list of strings, got {_type_name(value)}")
+        return None
+    out: dict[str, Any] = {}
+    for key, items in value.items():
+        path = f"tags.{key}"
+        if not _TAG_KEY.match(str(key)):
+            v.fail(path, "tag names must be non-empty and contain no spaces or commas")
+            continue
+        if is_unknown(items):
+            out[key] = items
+            continue
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, (list, tuple)):
+            v.fail(path, f"must be a list of strings, got {_type_name(items)}")
+            continue
+        clean = []
+        for i, item in enumerate(items):
+            if is_unknown(item) or isinstance(item, str):
+                clean.append(item)
+            else:
+                v.fail(f"{path}[{i}]", f"must be a string, got {_type_name(item)}")
+        out[key] = clean
+    return out
+
+
+def dataset_create_request(inputs: Mapping[str, Any]) -> DatasetCreateRequest:
+    """The Catalog body for normalised dataset inputs."""
+    return DatasetCreateRequest(
+        name=inputs["name"],
+        description=inputs.get("description"),
+        schemaRef=SchemaRef(id=inputs["schema_id"], contentType=inputs["schema_content_type"]),
+        tags={k: list(v) for k, v in inputs["tags"].items()} if inputs.get("tags") else None,
+    )
+
+
+# ---------------------------------------------------------------- ProfileExportJob
+
+
+def check_export_job_inputs(
+    props: Mapping[str, Any],
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Validate a ``ProfileExportJob``'s inputs and apply defaults."""
+    v = Validation()
+    v.unknown_keys(props, JOB_INPUTS + JOB_OUTPUTS)
+    out: dict[str, Any] = {
+        "dataset_id": v.string("dataset_id", props.get("dataset_id"), required=True),
+        "schema_name": v.string("schema_name", props.get("schema_name")) or DEFAULT_SCHEMA_NAME,
+        "fields": v.dot_paths("fields", props.get("fields")),
+        "merge_policy": _check_merge_policy(v, props.get("merge_policy")),
+        "event_list": _check_event_list(v, props.get("event_list")),
+        "segments": _check_segments(v, props.get("segments")),
+        "segment_qualification_time": _check_qualification(
+            v, props.get("segment_qualification_time")
+        ),
+        "from_ingest_timestamp": v.timestamp(
+            "from_ingest_timestamp", props.get("from_ingest_timestamp")
+        ),
+        "empty_profiles": v.boolean("empty_profiles", props.get("empty_profiles")),
+        "segment_per_batch": v.boolean("segment_per_batch", props.get("segment_per_batch"), False),
+        "triggers": _check_triggers(v, props.get("triggers")),
+        "wait_for_completion": v.boolean(
+            "wait_for_completion", props.get("wait_for_completion"), True
+        ),
+        "wait_timeout_seconds": v.positive_number(
+            "wait_timeout_seconds", props.get("wait_timeout_seconds"), DEFAULT_WAIT_TIMEOUT_SECONDS
+        ),
+        "sandbox_name": v.sandbox("sandbox_name", props.get("sandbox_name")),
+    }
+    if out["segment_per_batch"] is True and not out["segments"]:
+        v.fail("segment_per_batch", "needs `segments`: one batch is written per listed segment")
+    return _drop_none(out), v.failures
+
+
+def _check_merge_policy(v: Validation, value: Any) -> Any:
+    mp = v.mapping("merge_policy", value, ("id", "version"))
+    if mp is None or is_unknown(mp):
+        return mp
+    return _drop_none(
+        {
+            "id": v.string("merge_policy.id", mp.get("id"), required=True),
+            "version": v.whole_number("merge_policy.version", mp.get("version"), minimum=1),
+        }
+    )
+
+
+def _check_event_list(v: Validation, value: Any) -> Any:
+    ev = v.mapping("event_list", value, ("fields", "from_ingest_timestamp"))
+    if ev is None or is_unknown(ev):
+        return ev
+    return _drop_none(
+        {
+            "fields": v.dot_paths("event_list.fields", ev.get("fields")),
+            "from_ingest_timestamp": v.timestamp(
+                "event_list.from_ingest_timestamp", ev.get("from_ingest_timestamp")
+            ),
+        }
+    )
+
+
+def _check_segments(v: Validation, value: Any) -> Any:
+    if value is None or is_unknown(value):
+        return value
+    if not isinstance(value, (list, tuple)):
+        v.fail(
+            "segments",
+            f"must be a list of {{segment_id, segment_ns, status}}, got {_type_name(value)}",
+        )
+        return None
+    if not value:
+        v.fail("segments", "must not be an empty list (omit it to export all profiles)")
+        return None
+    out: list[Any] = []
+    for i, item in enumerate(value):
+        path = f"segments[{i}]"
+        seg = v.mapping(path, item, ("segment_id", "segment_ns", "status"))
+        if seg is None or is_unknown(seg):
+            if seg is not None:
+                out.append(seg)
+            continue
+        statuses = seg.get("status")
+        if statuses is not None and not is_unknown(statuses):
+            if not isinstance(statuses, (list, tuple)) or not statuses:
+                v.fail(
+                    f"{path}.status", f"must be a non-empty list of {', '.join(SEGMENT_STATUSES)}"
+                )
+                statuses = None
+            else:
+                for j, status in enumerate(statuses):
+                    if not is_unknown(status) and status not in SEGMENT_STATUSES:
+                        v.fail(
+                            f"{path}.status[{j}]",
+                            f"must be one of {', '.join(SEGMENT_STATUSES)}, got {status!r}",
+                        )
+                statuses = list(statuses)
+        out.append(
+            _drop_none(
+                {
+                    "segment_id": v.string(
+                        f"{path}.segment_id", seg.get("segment_id"), required=True
+                    ),
+                    "segment_ns": v.string(f"{path}.segment_ns", seg.get("segment_ns")),
+                    "status": statuses,
+                }
+            )
+        )
+    return out
+
+
+def _check_qualification(v: Validation, value: Any) -> Any:
+    q = v.mapping("segment_qualification_time", value, ("start_time", "end_time"))
+    if q is None or is_unknown(q):
+        return q
+    start = v.timestamp("segment_qualification_time.start_time", q.get("start_time"))
+    end = v.timestamp("segment_qualification_time.end_time", q.get("end_time"))
+    if (
+        isinstance(start, str)
+        and isinstance(end, str)
+        and _parse_rfc3339(start) > _parse_rfc3339(end)
+    ):
+        v.fail("segment_qualification_time", "start_time is after end_time")
+    if start is None and end is None and not any(is_unknown(x) for x in q.values()):
+        v.fail("segment_qualification_time", "needs start_time, end_time or both")
+    return _drop_none({"start_time": start, "end_time": end})
+
+
+def _parse_rfc3339(text: str) -> datetime:
+    normalised = text.replace("z", "Z").replace("Z", "+00:00").replace("t", "T").replace(" ", "T")
+    # fromisoformat before 3.11 does not take fractional seconds of every length; cut to micros.
+    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", normalised)
+    if match:
+        frac = (match.group(2) or "")[:7]
+        normalised = match.group(1) + (frac.ljust(7, "0") if frac else "") + match.group(3)
+    return datetime.fromisoformat(normalised)
+
+
+def _check_triggers(v: Validation, value: Any) -> Any:
+    if value is None or is_unknown(value):
+        return value
+    if not isinstance(value, (list, tuple)):
+        v.fail(
+            "triggers",
+            f"must be a list (any change to it re-runs the export), got {_type_name(value)}",
+        )
+        return None
+    return list(value)
+
+
+def export_job_request(inputs: Mapping[str, Any]) -> ExportJobRequest:
+    """The ``POST /export/jobs`` body for normalised job inputs (floats cast back to ints)."""
+    mp = inputs.get("merge_policy")
+    ev = inputs.get("event_list")
+    segments = inputs.get("segments")
+    qual = inputs.get("segment_qualification_time")
+    filter_ = ExportFilter(
+        segments=[
+            SegmentFilter(
+                segmentId=s["segment_id"], segmentNs=s.get("segment_ns"), status=s.get("status")
+            )
+            for s in segments
+        ]
+        if segments
+        else None,
+        segmentQualificationTime=SegmentQualificationTime(
+            startTime=qual.get("start_time"), endTime=qual.get("end_time")
+        )
+        if qual
+        else None,
+        fromIngestTimestamp=inputs.get("from_ingest_timestamp"),
+        emptyProfiles=inputs.get("empty_profiles"),
+    )
+    has_filter = any(x is not None for x in filter_.model_dump().values())
+    return ExportJobRequest(
+        fields=",".join(inputs["fields"]) if inputs.get("fields") else None,
+        mergePolicy=MergePolicyRef(
+            id=mp["id"], version=int(mp["version"]) if mp.get("version") is not None else None
+        )
+        if mp
+        else None,
+        filter=filter_ if has_filter else None,
+        additionalFields=AdditionalFields(
+            eventList=EventList(
+                fields=",".join(ev["fields"]) if ev.get("fields") else None,
+                filter=EventListFilter(fromIngestTimestamp=ev["from_ingest_timestamp"])
+                if ev.get("from_ingest_timestamp")
+                else None,
+            )
+        )
+        if ev is not None
+        else None,
+        destination=ExportDestinationRequest(
+            datasetId=inputs["dataset_id"],
+            segmentPerBatch=bool(inputs.get("segment_per_batch", False)),
+        ),
+        schema=ExportSchema(name=inputs.get("schema_name") or DEFAULT_SCHEMA_NAME),
+    )

@@ -1,0 +1,6 @@
+"""Pulumi dynamic providers for AEP (constructible with no arguments, no import side effects)."""
+
+from .dataset import DatasetProvider
+from .export_job import ProfileExportJobProvider
+
+__all__ = ["DatasetProvider", "ProfileExportJobProvider"]

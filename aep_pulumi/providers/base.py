@@ -1,0 +1,132 @@
+"""What both providers share: configuration, a lazily built client, error surfacing.
+
+Providers are pickled (by reference, since they live in this installed package) into every
+resource's state. They therefore hold nothing from ``__init__``; ``configure()`` runs in the
+provider host process and only records the ``aep:*`` config, and the client (with credentials)
+is built on first use. ``__getstate__`` drops all of it, so even a configured provider pickles
+to an empty shell.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+
+from ..client import AepClient
+from ..errors import AepError
+from ..inputs import is_unknown
+from ..settings import AepSettings, config_keys
+
+_CLIENT_LOCK = threading.Lock()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def surface_errors(method: F) -> F:
+    """Re-raise :class:`AepError` without the deep stack behind it.
+
+    The provider host prints ``traceback.format_exc()`` for any exception; cutting the chain
+    here leaves a short trace that ends with AEP's status, code, message and request id.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except AepError as exc:
+            raise exc.with_traceback(None) from None
+
+    return cast(F, wrapper)
+
+
+def log_info(message: str) -> None:
+    """Progress for the Pulumi CLI (``info:`` lines)."""
+    pulumi.log.info(message)
+
+
+def log_warn(message: str) -> None:
+    """Warnings for the Pulumi CLI."""
+    pulumi.log.warn(message)
+
+
+def to_check_result(inputs: dict[str, Any], failures: list[tuple[str, str]]) -> CheckResult:
+    return CheckResult(inputs, [CheckFailure(path, reason) for path, reason in failures])
+
+
+def changed(old: Any, new: Any) -> bool:
+    """Whether an input changed; an unknown new value may change, so it counts."""
+    if is_unknown(new) or is_unknown(old):
+        return True
+    return bool(_plain(old) != _plain(new))
+
+
+def _plain(value: Any) -> Any:
+    """Compare 1 and 1.0, tuples and lists, as the same value."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class AepProviderBase(ResourceProvider):
+    """Configuration and client handling shared by the AEP providers."""
+
+    _raw_config: dict[str, Any] | None = None
+    _client: AepClient | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Record the stack's ``aep:*`` configuration (secret values arrive decrypted)."""
+        raw: dict[str, Any] = {}
+        for key, _env in config_keys():
+            value = req.config.get(key)
+            if value is not None:
+                raw[key] = value
+        self._raw_config = raw
+        self._client = None
+
+    def settings(self) -> AepSettings:
+        """Resolved settings: config first, then ``AEP_*`` environment variables."""
+        return AepSettings.load(self._raw_config or {})
+
+    def client(self) -> AepClient:
+        """The process-wide client, built on first use (thread-safe)."""
+        client = self._client
+        if client is None:
+            with _CLIENT_LOCK:
+                client = self._client
+                if client is None:
+                    client = AepClient(self.settings())
+                    self._client = client
+        return client
+
+    def default_sandbox(self) -> str:
+        """The configured sandbox, read without requiring credentials (used by diff)."""
+        import os
+
+        configured = (self._raw_config or {}).get("aep:sandboxName") or os.environ.get(
+            "AEP_SANDBOX_NAME"
+        )
+        return str(configured or "prod").strip()
+
+    def effective_sandbox(self, inputs: Mapping[str, Any]) -> Any:
+        """The resource's own ``sandbox_name`` or, when unset, the configured one."""
+        value = inputs.get("sandbox_name")
+        return value if value is not None else self.default_sandbox()

@@ -1,0 +1,147 @@
+"""``DatasetProvider``: a Catalog dataset (``/dataSets``) as a Pulumi dynamic resource.
+
+The schema reference and the sandbox force replacement; name, description and tags update in
+place with ``PATCH``. Tags that AEP or other tools put on the dataset are left alone: only the
+tag names this resource declares are managed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+
+from ..errors import AepError, AepNotFoundError
+from ..inputs import (
+    DATASET_INPUTS,
+    check_dataset_inputs,
+    dataset_create_request,
+)
+from ..models import DatasetRecord
+from .base import AepProviderBase, changed, log_warn, surface_errors, to_check_result
+
+REPLACE_ON = ("schema_id", "schema_content_type", "sandbox_name")
+UPDATE_IN_PLACE = ("name", "description", "tags")
+SYSTEM_TAG_PREFIX = "adobe/"
+
+
+def _valid_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    inputs, failures = check_dataset_inputs(props)
+    if failures:
+        detail = "; ".join(f"{path}: {reason}" for path, reason in failures)
+        raise AepError(f"invalid Dataset inputs: {detail}")
+    return inputs
+
+
+def _managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, list[str]] | None:
+    live = live or {}
+    if keys is None:
+        picked = {k: list(v) for k, v in live.items() if not k.startswith(SYSTEM_TAG_PREFIX)}
+    else:
+        picked = {k: list(live[k]) for k in keys if k in live}
+    return picked or None
+
+
+class DatasetProvider(AepProviderBase):
+    """Creates, reads, updates and deletes AEP Catalog datasets."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = check_dataset_inputs(news)
+        return to_check_result(inputs, failures)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        inputs, _ = check_dataset_inputs(news)
+        inputs["sandbox_name"] = self.effective_sandbox(inputs)
+        replaces = [k for k in REPLACE_ON if changed(olds.get(k), inputs.get(k))]
+        updates = [k for k in UPDATE_IN_PLACE if changed(olds.get(k), inputs.get(k))]
+        return DiffResult(
+            changes=bool(replaces or updates),
+            replaces=replaces,
+            delete_before_replace=False,
+        )
+
+    def _outputs(
+        self, dataset_id: str, inputs: Mapping[str, Any], record: DatasetRecord | None
+    ) -> dict[str, Any]:
+        outs: dict[str, Any] = {key: inputs.get(key) for key in DATASET_INPUTS}
+        outs["sandbox_name"] = self.effective_sandbox(inputs)
+        outs["dataset_id"] = dataset_id
+        outs["created"] = record.created if record else None
+        outs["updated"] = record.updated if record else None
+        return outs
+
+    @surface_errors
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = _valid_inputs(props)
+        sandbox = self.effective_sandbox(inputs)
+        client = self.client()
+        dataset_id = client.create_dataset(dataset_create_request(inputs), sandbox=sandbox)
+        record: DatasetRecord | None
+        try:
+            record = client.get_dataset(dataset_id, sandbox=sandbox)
+        except AepError as exc:
+            # The dataset exists and is tracked by id; only its timestamps are missing.
+            log_warn(f"dataset {dataset_id} was created but could not be read back: {exc}")
+            record = None
+        return CreateResult(dataset_id, self._outputs(dataset_id, inputs, record))
+
+    @surface_errors
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        sandbox = self.effective_sandbox(props)
+        try:
+            record = self.client().get_dataset(id_, sandbox=sandbox)
+        except AepNotFoundError:
+            return ReadResult("", {})
+        adopting = props.get("name") is None
+        schema_ref = record.schema_ref or {}
+        live = {
+            "name": record.name,
+            "description": record.description if record.description else None,
+            "schema_id": schema_ref.get("id") or props.get("schema_id"),
+            "schema_content_type": schema_ref.get("contentType")
+            or props.get("schema_content_type"),
+            "tags": _managed_tags(
+                record.tags, None if adopting else (props.get("tags") or {}).keys()
+            ),
+            "sandbox_name": sandbox,
+        }
+        if not adopting and props.get("description") == "" and live["description"] is None:
+            live["description"] = ""
+        outs = self._outputs(id_, live, record)
+        if adopting:
+            inputs = {k: v for k, v in live.items() if v is not None}
+            return ReadResult(id_, outs, inputs)
+        return ReadResult(id_, outs)
+
+    @surface_errors
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = _valid_inputs(news)
+        sandbox = self.effective_sandbox(olds)
+        client = self.client()
+        patch: dict[str, Any] = {}
+        if changed(olds.get("name"), inputs.get("name")):
+            patch["name"] = inputs["name"]
+        if changed(olds.get("description"), inputs.get("description")):
+            patch["description"] = inputs.get("description") or ""
+        if changed(olds.get("tags"), inputs.get("tags")):
+            # Catalog replaces the whole tags object: keep the tags this resource does not manage.
+            live = client.get_dataset(id_, sandbox=sandbox).tags or {}
+            managed_before = set((olds.get("tags") or {}).keys())
+            merged = {k: list(v) for k, v in live.items() if k not in managed_before}
+            merged.update({k: list(v) for k, v in (inputs.get("tags") or {}).items()})
+            patch["tags"] = merged
+        if patch:
+            client.update_dataset(id_, patch, sandbox=sandbox)
+        record: DatasetRecord | None
+        try:
+            record = client.get_dataset(id_, sandbox=sandbox)
+        except AepError as exc:
+            log_warn(f"dataset {id_} was updated but could not be read back: {exc}")
+            record = None
+        inputs["sandbox_name"] = sandbox
+        return UpdateResult(self._outputs(id_, inputs, record))
+
+    @surface_errors
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self.client().delete_dataset(id_, sandbox=self.effective_sandbox(props))

@@ -1,0 +1,270 @@
+"""``ProfileExportJobProvider``: one ``POST /export/jobs`` as a Pulumi dynamic resource.
+
+A job is a one-shot action, so every input that reaches AEP (and ``triggers``) forces a
+replacement. Create is transactional: if the job fails, or the wait deadline passes, the job is
+cancelled/deleted in AEP before the error is raised, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+
+from ..client import AepClient
+from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
+from ..inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs, export_job_request
+from ..models import STATUS_FAILED, STATUS_SUCCEEDED, ExportJob
+from ..waiter import PollSchedule, WaitOutcome, wait_for_jobs
+from .base import AepProviderBase, changed, log_info, log_warn, surface_errors, to_check_result
+
+REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
+UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds")
+
+
+def _valid_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    inputs, failures = check_export_job_inputs(props)
+    if failures:
+        detail = "; ".join(f"{path}: {reason}" for path, reason in failures)
+        raise AepError(f"invalid ProfileExportJob inputs: {detail}")
+    return inputs
+
+
+def describe_job_errors(job: ExportJob) -> str:
+    """AEP's error codes and messages of a failed job, in one line."""
+    if not job.errors:
+        return "AEP gave no error details"
+    return "; ".join(f"[{e.code or 'no code'}] {e.msg or 'no message'}" for e in job.errors)
+
+
+def job_outputs(job: ExportJob) -> dict[str, Any]:
+    """The state properties AEP decides (JSON-friendly: no models, no datetimes)."""
+    return {
+        "job_id": job.id,
+        "status": job.status,
+        "batch_id": job.batch_id,
+        "batches": [
+            {
+                "segment_id": b.segment_id,
+                "segment_ns": b.segment_ns,
+                "status": b.status,
+                "batch_id": b.batch_id,
+            }
+            for b in job.destination.batches
+        ],
+        "errors": [{"code": e.code, "msg": e.msg} for e in job.errors],
+        "metrics": job.metrics,
+        "creation_time": job.creation_time,
+        "update_time": job.update_time,
+        "request_id": job.request_id,
+        "profile_instance_id": job.profile_instance_id,
+        "job_type": job.job_type,
+    }
+
+
+def inputs_from_job(job: ExportJob) -> dict[str, Any]:
+    """Inputs that would recreate ``job``: used when adopting an existing job by id."""
+    api_filter = job.filter or {}
+    event_list = (job.additional_fields or {}).get("eventList")
+    segments = api_filter.get("segments")
+    qual = api_filter.get("segmentQualificationTime") or {}
+    merge_policy = job.merge_policy or None
+    inputs: dict[str, Any] = {
+        "dataset_id": job.dataset_id,
+        "schema_name": (job.schema_ or {}).get("name"),
+        "fields": [f.strip() for f in job.fields.split(",") if f.strip()] if job.fields else None,
+        "merge_policy": {k: v for k, v in merge_policy.items() if k in ("id", "version")}
+        if merge_policy
+        else None,
+        "event_list": {
+            k: v
+            for k, v in {
+                "fields": [f for f in (event_list.get("fields") or "").split(",") if f] or None,
+                "from_ingest_timestamp": (event_list.get("filter") or {}).get(
+                    "fromIngestTimestamp"
+                ),
+            }.items()
+            if v is not None
+        }
+        if isinstance(event_list, Mapping)
+        else None,
+        "segments": [
+            {
+                k: v
+                for k, v in {
+                    "segment_id": s.get("segmentId"),
+                    "segment_ns": s.get("segmentNs"),
+                    "status": s.get("status"),
+                }.items()
+                if v is not None
+            }
+            for s in segments
+            if isinstance(s, Mapping)
+        ]
+        if isinstance(segments, list) and segments
+        else None,
+        "segment_qualification_time": {
+            k: v
+            for k, v in {
+                "start_time": qual.get("startTime"),
+                "end_time": qual.get("endTime"),
+            }.items()
+            if v is not None
+        }
+        or None,
+        "from_ingest_timestamp": api_filter.get("fromIngestTimestamp"),
+        "empty_profiles": api_filter.get("emptyProfiles"),
+        "segment_per_batch": bool(job.destination.segment_per_batch),
+    }
+    return {k: v for k, v in inputs.items() if v is not None}
+
+
+class ProfileExportJobProvider(AepProviderBase):
+    """Submits AEP profile export jobs and (by default) waits for them to finish."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs, failures = check_export_job_inputs(news)
+        return to_check_result(inputs, failures)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        inputs, _ = check_export_job_inputs(news)
+        inputs["sandbox_name"] = self.effective_sandbox(inputs)
+        replaces = [k for k in REPLACE_ON if changed(olds.get(k), inputs.get(k))]
+        if olds.get("status") == STATUS_FAILED:
+            # A job that failed (seen on refresh) is re-run on the next `up`.
+            replaces.append("status")
+        updates = [k for k in UPDATE_IN_PLACE if changed(olds.get(k), inputs.get(k))]
+        return DiffResult(
+            changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False
+        )
+
+    def schedule(self) -> PollSchedule:
+        settings = self.settings()
+        return PollSchedule(
+            initial=settings.poll_initial_interval, maximum=settings.poll_max_interval
+        )
+
+    def _state(self, inputs: Mapping[str, Any], job: ExportJob) -> dict[str, Any]:
+        outs: dict[str, Any] = {key: inputs.get(key) for key in JOB_INPUTS}
+        outs["sandbox_name"] = self.effective_sandbox(inputs)
+        outs.update(job_outputs(job))
+        return outs
+
+    def _wait(self, client: AepClient, job: ExportJob, sandbox: str, timeout: float) -> WaitOutcome:
+        log_info(
+            f"export job {job.id} submitted (batch {job.batch_id}); waiting up to {timeout:g}s"
+        )
+        return wait_for_jobs(
+            client,
+            [job],
+            sandbox=sandbox,
+            timeout=timeout,
+            schedule=self.schedule(),
+            progress=log_info,
+            warn=log_warn,
+        )
+
+    def _discard(self, client: AepClient, job_id: int, sandbox: str) -> str:
+        """Cancel/delete a job we will not keep; say what happened, for the error message."""
+        try:
+            client.cancel_export_job(job_id, sandbox=sandbox)
+        except AepError as exc:
+            return f"cancelling it failed too ({exc}); job {job_id} may still exist in AEP"
+        return f"job {job_id} was cancelled and deleted in AEP"
+
+    @surface_errors
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = _valid_inputs(props)
+        sandbox = self.effective_sandbox(inputs)
+        client = self.client()
+        job = client.create_export_job(export_job_request(inputs), sandbox=sandbox)
+        if not inputs["wait_for_completion"]:
+            log_info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
+            return CreateResult(str(job.id), self._state(inputs, job))
+        try:
+            outcome = self._wait(client, job, sandbox, float(inputs["wait_timeout_seconds"]))
+        except AepError as exc:
+            cleanup = self._discard(client, job.id, sandbox)
+            raise type(exc)(
+                f"{exc.message}; while waiting for export job {job.id}, {cleanup}",
+                status=exc.status,
+                code=exc.code,
+                request_id=exc.request_id,
+                operation=exc.operation,
+            ) from None
+        final = outcome.jobs[job.id]
+        if job.id in outcome.missing:
+            raise AepNotFoundError(
+                f"export job {job.id} disappeared from AEP while it was {final.status}",
+                operation="wait for export job",
+            )
+        if final.status == STATUS_FAILED:
+            cleanup = self._discard(client, job.id, sandbox)
+            raise AepJobFailedError(
+                f"export job {job.id} FAILED: {describe_job_errors(final)}; {cleanup}",
+                request_id=final.request_id,
+                code=final.errors[0].code if final.errors else None,
+                operation="export job",
+            )
+        if outcome.timed_out:
+            cleanup = self._discard(client, job.id, sandbox)
+            raise AepWaitTimeoutError(
+                f"export job {job.id} was still {final.status} after wait_timeout_seconds="
+                f"{inputs['wait_timeout_seconds']}; {cleanup}. Raise wait_timeout_seconds, or set "
+                "wait_for_completion=false to return as soon as the job is submitted",
+                operation="export job",
+            )
+        log_info(f"export job {job.id} SUCCEEDED (batch {final.batch_id})")
+        return CreateResult(str(job.id), self._state(inputs, final))
+
+    @surface_errors
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        sandbox = self.effective_sandbox(props)
+        try:
+            job = self.client().get_export_job(id_, sandbox=sandbox)
+        except AepNotFoundError:
+            if props.get("status") == STATUS_SUCCEEDED:
+                # The export happened; AEP merely forgot the job record. Keep what we know.
+                return ReadResult(id_, {k: v for k, v in props.items() if not k.startswith("__")})
+            return ReadResult("", {})
+        adopting = props.get("dataset_id") is None
+        if adopting:
+            inputs = inputs_from_job(job)
+            inputs["sandbox_name"] = sandbox
+            inputs["wait_for_completion"] = True
+            return ReadResult(id_, self._state(inputs, job), inputs)
+        return ReadResult(id_, self._state(props, job))
+
+    @surface_errors
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = _valid_inputs(news)
+        sandbox = self.effective_sandbox(olds)
+        state = {k: v for k, v in olds.items() if not k.startswith("__")}
+        state.update({k: inputs.get(k) for k in UPDATE_IN_PLACE})
+        if inputs["wait_for_completion"] and olds.get("status") not in (
+            STATUS_SUCCEEDED,
+            STATUS_FAILED,
+        ):
+            client = self.client()
+            job = client.get_export_job(id_, sandbox=sandbox)
+            outcome = self._wait(client, job, sandbox, float(inputs["wait_timeout_seconds"]))
+            final = outcome.jobs[job.id]
+            state.update(job_outputs(final))
+            if final.status == STATUS_FAILED:
+                raise AepJobFailedError(
+                    f"export job {id_} FAILED: {describe_job_errors(final)}; it will be replaced on "
+                    "the next `pulumi up --refresh`",
+                    operation="export job",
+                )
+            if outcome.timed_out:
+                raise AepWaitTimeoutError(
+                    f"export job {id_} was still {final.status} after {inputs['wait_timeout_seconds']}s",
+                    operation="export job",
+                )
+        return UpdateResult(state)
+
+    @surface_errors
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # Cancels a running job, deletes a finished one's record; 404 means already gone.
+        self.client().cancel_export_job(id_, sandbox=self.effective_sandbox(props))

@@ -1,0 +1,270 @@
+"""The Pulumi resources: :class:`Dataset` and :class:`ProfileExportJob`.
+
+Constructors follow Pulumi's generated SDKs: ``Resource(resource_name, args=None, opts=None,
+**inputs)``, where inputs are keyword arguments or an ``Args`` object. Nested inputs accept plain
+dicts or the typed ``...Args`` classes below. Every state property is an ``Output`` attribute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+
+from .inputs import DATASET_INPUTS, DATASET_OUTPUTS, JOB_INPUTS, JOB_OUTPUTS
+from .providers import DatasetProvider, ProfileExportJobProvider
+
+
+def _to_props(value: Any) -> Any:
+    """Turn ``...Args`` dataclasses (at any depth) into plain dicts without ``None`` entries."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _to_props(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not None
+        }
+    if isinstance(value, Mapping):
+        return {k: _to_props(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_props(v) for v in value]
+    return value
+
+
+def _merge_args(kind: str, args: Any, args_cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
+    given = {k: v for k, v in kwargs.items() if v is not None}
+    if args is None:
+        return given
+    if not isinstance(args, args_cls):
+        raise TypeError(f"{kind}: args must be a {args_cls.__name__}, got {type(args).__name__}")
+    if given:
+        raise TypeError(
+            f"{kind}: pass inputs either as a {args_cls.__name__} or as keyword arguments, not both"
+            f" (got {', '.join(sorted(given))})"
+        )
+    props: dict[str, Any] = _to_props(args)
+    return props
+
+
+# ---------------------------------------------------------------- Dataset
+
+
+@dataclasses.dataclass
+class DatasetArgs:
+    """Inputs of a :class:`Dataset` (see the README for each one)."""
+
+    name: Input[str] | None = None
+    description: Input[str] | None = None
+    schema_id: Input[str] | None = None
+    schema_content_type: Input[str] | None = None
+    tags: Input[Mapping[str, Input[Sequence[Input[str]]]]] | None = None
+    sandbox_name: Input[str] | None = None
+
+
+class Dataset(pulumi.dynamic.Resource, module="aep", name="Dataset"):
+    """An AEP Catalog dataset, by default on the XDM Individual Profile union schema.
+
+    ``name`` defaults to the resource name. The id is the AEP dataset id.
+    """
+
+    name: Output[str]
+    description: Output[str | None]
+    schema_id: Output[str]
+    schema_content_type: Output[str]
+    tags: Output[dict[str, list[str]] | None]
+    sandbox_name: Output[str]
+    dataset_id: Output[str]
+    created: Output[int]
+    updated: Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: DatasetArgs | None = None,
+        opts: ResourceOptions | None = None,
+        *,
+        name: Input[str] | None = None,
+        description: Input[str] | None = None,
+        schema_id: Input[str] | None = None,
+        schema_content_type: Input[str] | None = None,
+        tags: Input[Mapping[str, Input[Sequence[Input[str]]]]] | None = None,
+        sandbox_name: Input[str] | None = None,
+    ) -> None:
+        if isinstance(args, ResourceOptions) and opts is None:
+            args, opts = None, args
+        props = _merge_args(
+            "Dataset",
+            args,
+            DatasetArgs,
+            {
+                "name": name,
+                "description": description,
+                "schema_id": schema_id,
+                "schema_content_type": schema_content_type,
+                "tags": tags,
+                "sandbox_name": sandbox_name,
+            },
+        )
+        adopting = opts is not None and opts.id is not None
+        if not adopting:
+            props.setdefault("name", resource_name)
+        for key in (*DATASET_INPUTS, *DATASET_OUTPUTS):
+            props.setdefault(key, None)
+        super().__init__(DatasetProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(resource_name: str, id: Input[str], opts: ResourceOptions | None = None) -> Dataset:
+        """Adopt an existing AEP dataset by its id (its inputs are read from AEP)."""
+        return Dataset(resource_name, None, ResourceOptions.merge(opts, ResourceOptions(id=id)))
+
+
+# ---------------------------------------------------------------- ProfileExportJob
+
+
+@dataclasses.dataclass
+class MergePolicyArgs:
+    """``merge_policy``: the merge policy id and, optionally, its version (>= 1)."""
+
+    id: Input[str]
+    version: Input[int] | None = None
+
+
+@dataclasses.dataclass
+class EventListArgs:
+    """``event_list``: export ExperienceEvents with the profiles (``additionalFields.eventList``)."""
+
+    fields: Input[Sequence[Input[str]]] | None = None
+    from_ingest_timestamp: Input[str] | None = None
+
+
+@dataclasses.dataclass
+class SegmentArgs:
+    """One entry of ``segments``: a segment (audience) whose members are exported."""
+
+    segment_id: Input[str]
+    segment_ns: Input[str] | None = None
+    status: Input[Sequence[Input[str]]] | None = None
+
+
+@dataclasses.dataclass
+class SegmentQualificationTimeArgs:
+    """``segment_qualification_time``: RFC 3339 bounds of segment qualification."""
+
+    start_time: Input[str] | None = None
+    end_time: Input[str] | None = None
+
+
+@dataclasses.dataclass
+class ProfileExportJobArgs:
+    """Inputs of a :class:`ProfileExportJob` (see the README for each one)."""
+
+    dataset_id: Input[str] | None = None
+    schema_name: Input[str] | None = None
+    fields: Input[Sequence[Input[str]]] | None = None
+    merge_policy: Input[MergePolicyArgs | Mapping[str, Any]] | None = None
+    event_list: Input[EventListArgs | Mapping[str, Any]] | None = None
+    segments: Input[Sequence[Input[SegmentArgs | Mapping[str, Any]]]] | None = None
+    segment_qualification_time: Input[SegmentQualificationTimeArgs | Mapping[str, Any]] | None = (
+        None
+    )
+    from_ingest_timestamp: Input[str] | None = None
+    empty_profiles: Input[bool] | None = None
+    segment_per_batch: Input[bool] | None = None
+    triggers: Input[Sequence[Any]] | None = None
+    wait_for_completion: Input[bool] | None = None
+    wait_timeout_seconds: Input[float] | None = None
+    sandbox_name: Input[str] | None = None
+
+
+class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExportJob"):
+    """An AEP profile export job (``POST /export/jobs``) into a dataset.
+
+    Every input that reaches AEP, and ``triggers``, forces a new job. By default ``pulumi up``
+    waits until the job SUCCEEDED; the id is the job id as a string.
+    """
+
+    dataset_id: Output[str]
+    schema_name: Output[str]
+    fields: Output[list[str] | None]
+    merge_policy: Output[dict[str, Any] | None]
+    event_list: Output[dict[str, Any] | None]
+    segments: Output[list[dict[str, Any]] | None]
+    segment_qualification_time: Output[dict[str, Any] | None]
+    from_ingest_timestamp: Output[str | None]
+    empty_profiles: Output[bool | None]
+    segment_per_batch: Output[bool]
+    triggers: Output[list[Any] | None]
+    wait_for_completion: Output[bool]
+    wait_timeout_seconds: Output[float]
+    sandbox_name: Output[str]
+    job_id: Output[int]
+    status: Output[str]
+    batch_id: Output[str]
+    batches: Output[list[dict[str, Any]]]
+    errors: Output[list[dict[str, Any]]]
+    metrics: Output[dict[str, Any]]
+    creation_time: Output[int]
+    update_time: Output[int]
+    request_id: Output[str]
+    profile_instance_id: Output[str]
+    job_type: Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ProfileExportJobArgs | None = None,
+        opts: ResourceOptions | None = None,
+        *,
+        dataset_id: Input[str] | None = None,
+        schema_name: Input[str] | None = None,
+        fields: Input[Sequence[Input[str]]] | None = None,
+        merge_policy: Input[MergePolicyArgs | Mapping[str, Any]] | None = None,
+        event_list: Input[EventListArgs | Mapping[str, Any]] | None = None,
+        segments: Input[Sequence[Input[SegmentArgs | Mapping[str, Any]]]] | None = None,
+        segment_qualification_time: Input[SegmentQualificationTimeArgs | Mapping[str, Any]]
+        | None = None,
+        from_ingest_timestamp: Input[str] | None = None,
+        empty_profiles: Input[bool] | None = None,
+        segment_per_batch: Input[bool] | None = None,
+        triggers: Input[Sequence[Any]] | None = None,
+        wait_for_completion: Input[bool] | None = None,
+        wait_timeout_seconds: Input[float] | None = None,
+        sandbox_name: Input[str] | None = None,
+    ) -> None:
+        if isinstance(args, ResourceOptions) and opts is None:
+            args, opts = None, args
+        props = _merge_args(
+            "ProfileExportJob",
+            args,
+            ProfileExportJobArgs,
+            {
+                "dataset_id": dataset_id,
+                "schema_name": schema_name,
+                "fields": fields,
+                "merge_policy": _to_props(merge_policy),
+                "event_list": _to_props(event_list),
+                "segments": _to_props(segments),
+                "segment_qualification_time": _to_props(segment_qualification_time),
+                "from_ingest_timestamp": from_ingest_timestamp,
+                "empty_profiles": empty_profiles,
+                "segment_per_batch": segment_per_batch,
+                "triggers": triggers,
+                "wait_for_completion": wait_for_completion,
+                "wait_timeout_seconds": wait_timeout_seconds,
+                "sandbox_name": sandbox_name,
+            },
+        )
+        for key in (*JOB_INPUTS, *JOB_OUTPUTS):
+            props.setdefault(key, None)
+        super().__init__(ProfileExportJobProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str, id: Input[str], opts: ResourceOptions | None = None
+    ) -> ProfileExportJob:
+        """Adopt an existing export job by its id (its inputs are read from AEP)."""
+        return ProfileExportJob(
+            resource_name, None, ResourceOptions.merge(opts, ResourceOptions(id=id))
+        )
