@@ -1,0 +1,367 @@
+"""The sandbox's state: tokens, and per ``x-sandbox-name`` datasets, jobs, batches and files.
+
+Job status follows elapsed time (NEW, then PROCESSING, then SUCCEEDED or FAILED), so a test
+controls a job's life with ``job_duration`` alone. All access goes through one lock: the HTTP
+server is threaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import population
+
+EXPORT_FILE_NAME = "part-00000.json"
+
+
+@dataclass
+class SandboxConfig:
+    """Behaviour knobs of the sandbox (all changeable at runtime through the admin endpoint)."""
+
+    job_duration: float = 3.0
+    fail_rate: float = 0.0
+    # A job whose `fields` names a field starting with this prefix FAILS (a deterministic rule).
+    fail_field_prefix: str = "_sandbox.fail"
+    # A job whose `fields` names a field starting with this prefix reports an unknown status.
+    odd_status_field_prefix: str = "_sandbox.odd"
+    token_ttl: float = 86399.0
+    credentials: dict[str, str] | None = None
+    static_tokens: list[str] = field(default_factory=list)
+    # When false, job listings ignore Catalog dataset existence (AEP checks it on create).
+    require_existing_dataset: bool = True
+
+
+@dataclass
+class _Space:
+    datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _now_ms(clock: Callable[[], float]) -> int:
+    return int(clock() * 1000)
+
+
+class Store:
+    """All sandbox state, optionally persisted to a JSON file after each change."""
+
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        state_file: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config or SandboxConfig()
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.state_file = state_file
+        self.tokens: dict[str, dict[str, Any]] = {}
+        self.spaces: dict[str, _Space] = {}
+        self.next_job_id = 1000
+        if state_file is not None and state_file.is_file():
+            self._load(state_file)
+
+    # ------------------------------------------------------------ persistence
+
+    def _load(self, path: Path) -> None:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        self.next_job_id = int(data.get("next_job_id", 1000))
+        self.tokens = data.get("tokens", {})
+        for name, space in data.get("spaces", {}).items():
+            self.spaces[name] = _Space(
+                datasets=space["datasets"],
+                jobs={int(k): v for k, v in space["jobs"].items()},
+                batches=space["batches"],
+                files=space["files"],
+            )
+
+    def save(self) -> None:
+        if self.state_file is None:
+            return
+        with self.lock:
+            data = {
+                "next_job_id": self.next_job_id,
+                "tokens": self.tokens,
+                "spaces": {
+                    name: {
+                        "datasets": s.datasets,
+                        "jobs": {str(k): v for k, v in s.jobs.items()},
+                        "batches": s.batches,
+                        "files": s.files,
+                    }
+                    for name, s in self.spaces.items()
+                },
+            }
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, self.state_file)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.spaces.clear()
+            self.tokens.clear()
+        self.save()
+
+    def space(self, sandbox: str) -> _Space:
+        with self.lock:
+            return self.spaces.setdefault(sandbox, _Space())
+
+    # ------------------------------------------------------------ tokens
+
+    def issue_token(self, client_id: str) -> tuple[str, float]:
+        token = "sbx-" + secrets.token_urlsafe(24)
+        with self.lock:
+            self.tokens[token] = {"client_id": client_id, "expires_at": self.clock() + self.config.token_ttl}
+        self.save()
+        return token, self.config.token_ttl
+
+    def token_client(self, token: str) -> str | None:
+        """The client id a token was issued to; ``None`` when unknown or expired."""
+        if token in self.config.static_tokens:
+            return "*"
+        with self.lock:
+            info = self.tokens.get(token)
+            if info is None or info["expires_at"] <= self.clock():
+                return None
+            return str(info["client_id"])
+
+    def expire_tokens(self) -> int:
+        with self.lock:
+            count = len(self.tokens)
+            for info in self.tokens.values():
+                info["expires_at"] = 0
+        return count
+
+    # ------------------------------------------------------------ datasets
+
+    def create_dataset(self, sandbox: str, body: dict[str, Any], org: str, client_id: str) -> str:
+        dataset_id = uuid.uuid4().hex[:24]
+        now = _now_ms(self.clock)
+        record = {
+            "name": body.get("name"),
+            "description": body.get("description"),
+            "schemaRef": body.get("schemaRef"),
+            "tags": body.get("tags") or {},
+            "imsOrg": org,
+            "created": now,
+            "updated": now,
+            "createdClient": client_id,
+            "createdUser": f"{client_id}@AdobeID",
+            "updatedUser": f"{client_id}@AdobeID",
+            "version": "1.0.0",
+            "viewId": uuid.uuid4().hex[:24],
+            "files": f"@/dataSetFiles?dataSetId={dataset_id}",
+        }
+        with self.lock:
+            self.space(sandbox).datasets[dataset_id] = {k: v for k, v in record.items() if v is not None}
+        self.save()
+        return dataset_id
+
+    def patch_dataset(self, sandbox: str, dataset_id: str, changes: dict[str, Any]) -> bool:
+        with self.lock:
+            record = self.space(sandbox).datasets.get(dataset_id)
+            if record is None:
+                return False
+            for key in ("name", "description", "tags"):
+                if key in changes:
+                    record[key] = changes[key]
+            record["updated"] = max(_now_ms(self.clock), int(record["updated"]) + 1)
+            major, minor, patch = (int(x) for x in str(record.get("version", "1.0.0")).split("."))
+            record["version"] = f"{major}.{minor}.{patch + 1}"
+        self.save()
+        return True
+
+    def delete_dataset(self, sandbox: str, dataset_id: str) -> bool:
+        with self.lock:
+            existed = self.space(sandbox).datasets.pop(dataset_id, None) is not None
+        self.save()
+        return existed
+
+    # ------------------------------------------------------------ export jobs
+
+    def create_job(self, sandbox: str, body: dict[str, Any], org: str, rng_value: float) -> dict[str, Any]:
+        cfg = self.config
+        requested_fields = [f for f in (body.get("fields") or "").split(",") if f]
+        will_fail = rng_value < cfg.fail_rate or any(f.startswith(cfg.fail_field_prefix) for f in requested_fields)
+        odd = any(f.startswith(cfg.odd_status_field_prefix) for f in requested_fields)
+        destination = dict(body.get("destination") or {})
+        segments = [s for s in ((body.get("filter") or {}).get("segments") or []) if s.get("segmentId")]
+        now = _now_ms(self.clock)
+        with self.lock:
+            self.next_job_id += 1
+            job_id = self.next_job_id
+            batch_id = uuid.uuid4().hex
+            dest: dict[str, Any] = {
+                "datasetId": destination.get("datasetId"),
+                "segmentPerBatch": bool(destination.get("segmentPerBatch", False)),
+                "batchId": batch_id,
+            }
+            batch_ids = {None: batch_id}
+            if dest["segmentPerBatch"] and segments:
+                dest["batches"] = {}
+                for seg in segments:
+                    seg_batch = uuid.uuid4().hex
+                    batch_ids[seg["segmentId"]] = seg_batch
+                    dest["batches"][seg["segmentId"]] = {
+                        "segmentId": seg["segmentId"],
+                        "segmentNs": seg.get("segmentNs", "ups"),
+                        "status": seg.get("status", ["realized", "existing"]),
+                        "batchId": seg_batch,
+                    }
+            job = {
+                "profileInstanceId": "ups",
+                "jobType": "BATCH",
+                "id": job_id,
+                "schema": body.get("schema"),
+                "mergePolicy": body.get("mergePolicy") or {"id": "timestampOrdered-none-mp", "version": 1},
+                "status": "NEW",
+                "requestId": uuid.uuid4().hex,
+                "computeGatewayJobId": {},
+                "metrics": {"totalTime": {"startTimeInMs": now}},
+                "destination": dest,
+                "updateTime": now,
+                "imsOrgId": org,
+                "creationTime": now,
+                "_request": body,
+                "_duration": cfg.job_duration,
+                "_fail": will_fail,
+                "_odd": odd,
+                "_done": False,
+            }
+            for key in ("fields", "filter", "additionalFields"):
+                if body.get(key) is not None:
+                    job[key] = body[key]
+            space = self.space(sandbox)
+            space.jobs[job_id] = job
+            for segment_id, bid in batch_ids.items():
+                space.batches[bid] = {
+                    "status": "processing",
+                    "created": now,
+                    "updated": now,
+                    "jobId": job_id,
+                    "segmentId": segment_id,
+                    "dataSetId": dest["datasetId"],
+                }
+        self.save()
+        return self.job_view(sandbox, job_id) or {}
+
+    def _advance(self, sandbox: str, job: dict[str, Any]) -> None:
+        """Move a job along its timeline; write its files when it succeeds."""
+        if job["_done"]:
+            return
+        now = _now_ms(self.clock)
+        elapsed = (now - job["creationTime"]) / 1000
+        duration = float(job["_duration"])
+        if elapsed < duration * 0.2 and duration > 0:
+            status = "NEW"
+        elif elapsed < duration:
+            status = "PROCESSING" if not job["_odd"] else "QUEUED_FOR_SPARK"
+        else:
+            status = "FAILED" if job["_fail"] else "SUCCEEDED"
+        if status == job["status"]:
+            return
+        job["status"] = status
+        job["updateTime"] = now
+        if status not in ("SUCCEEDED", "FAILED"):
+            return
+        job["_done"] = True
+        start = job["creationTime"]
+        job["metrics"] = {
+            "totalTime": {"startTimeInMs": start, "endTimeInMs": now, "totalTimeInMs": now - start},
+            "profileExportTime": {
+                "startTimeInMs": start,
+                "endTimeInMs": start + (now - start) // 2,
+                "totalTimeInMs": (now - start) // 2,
+            },
+        }
+        job["computeGatewayJobId"] = {"exportJob": str(uuid.uuid5(uuid.NAMESPACE_OID, f"x{job['id']}"))}
+        space = self.space(sandbox)
+        batches = [b for b in space.batches.items() if b[1]["jobId"] == job["id"]]
+        if status == "FAILED":
+            job["errors"] = [
+                {
+                    "code": "0090000009",
+                    "msg": f"Error writing profiles to output path 'sandbox://snapshot/{job['id']}'",
+                    "callStack": "com.adobe.aep.unifiedprofile.common.logging.Logger",
+                },
+                {"code": "unknown", "msg": "Job aborted.", "callStack": "org.apache.spark.SparkException: Job aborted."},
+            ]
+            for _bid, batch in batches:
+                batch["status"] = "failed"
+                batch["updated"] = now
+            return
+        job["metrics"]["aCPDatasetWriteTime"] = {
+            "startTimeInMs": start + (now - start) // 2,
+            "endTimeInMs": now,
+            "totalTimeInMs": now - start - (now - start) // 2,
+        }
+        per_segment = job["destination"].get("segmentPerBatch") and len(batches) > 1
+        for bid, batch in batches:
+            batch["status"] = "success"
+            batch["updated"] = now
+            if per_segment and batch["segmentId"] is None:
+                continue
+            records = population.export_records(job["_request"], batch["segmentId"])
+            content = population.to_json_lines(records).decode("utf-8")
+            file_id = f"{bid}-0"
+            space.files[file_id] = {"batchId": bid, "name": EXPORT_FILE_NAME, "content": content, "records": len(records)}
+
+    def job_view(self, sandbox: str, job_id: int) -> dict[str, Any] | None:
+        with self.lock:
+            job = self.space(sandbox).jobs.get(job_id)
+            if job is None:
+                return None
+            before = job["status"]
+            self._advance(sandbox, job)
+            view = {k: v for k, v in job.items() if not k.startswith("_")}
+        if view["status"] != before:
+            self.save()
+        return json.loads(json.dumps(view))
+
+    def list_jobs(self, sandbox: str) -> list[dict[str, Any]]:
+        with self.lock:
+            ids = sorted(self.space(sandbox).jobs, key=lambda i: (self.space(sandbox).jobs[i]["creationTime"], i), reverse=True)
+        return [v for v in (self.job_view(sandbox, i) for i in ids) if v is not None]
+
+    def delete_job(self, sandbox: str, job_id: int) -> bool:
+        with self.lock:
+            space = self.space(sandbox)
+            job = space.jobs.pop(job_id, None)
+            if job is None:
+                return False
+            if not job["_done"]:
+                for batch in space.batches.values():
+                    if batch["jobId"] == job_id:
+                        batch["status"] = "aborted"
+        self.save()
+        return True
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counts and ids per sandbox, for tests and the admin endpoint."""
+        with self.lock:
+            return {
+                name: {
+                    "datasets": {k: {"name": v.get("name"), "tags": v.get("tags")} for k, v in s.datasets.items()},
+                    "jobs": {str(k): {"status": v["status"], "datasetId": v["destination"]["datasetId"]} for k, v in s.jobs.items()},
+                    "batches": len(s.batches),
+                    "files": len(s.files),
+                }
+                for name, s in self.spaces.items()
+            }
+
+    def config_dict(self) -> dict[str, Any]:
+        data = asdict(self.config)
+        data["credentials"] = sorted(self.config.credentials) if self.config.credentials else None
+        data["static_tokens"] = len(self.config.static_tokens)
+        return data
