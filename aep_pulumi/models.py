@@ -267,6 +267,12 @@ class PageInfo(_Response):
     page_offset: str | None = Field(default=None, alias="pageOffset")
     page_size: int | None = Field(default=None, alias="pageSize")
 
+    @field_validator("page_offset", mode="before")
+    @classmethod
+    def _offset_text(cls, value: Any) -> Any:
+        # The cursor is opaque text; never fail a listing because it looks numeric.
+        return None if value is None else str(value)
+
 
 class ListLinks(_Response):
     """``link`` of a job listing; ``next`` is empty on the last page."""

@@ -1,0 +1,35 @@
+"""Shared test helpers. The sandbox fixtures come from the ``aep_pulumi.testing`` plugin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+FIXTURES = Path(__file__).parent / "fixtures"
+OPENAPI_DIR = Path(__file__).resolve().parents[2] / "shared" / "aep-openapi"
+
+
+def seed_sample(name: str) -> Any:
+    """A request/response sample of the seed guide (JSON syntax fixed)."""
+    return json.loads((FIXTURES / "seed" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def segmentation_spec() -> dict[str, Any]:
+    """Adobe's segmentation.yaml, read from ../shared (never copied into the project)."""
+    with open(OPENAPI_DIR / "segmentation.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_aep_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests start from a clean environment; each sets the AEP_* it needs."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("AEP_") and key != "AEP_OPENAPI_DIR":
+            monkeypatch.delenv(key, raising=False)
