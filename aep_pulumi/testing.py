@@ -83,7 +83,9 @@ def sandbox_env(url: str, **extra: str) -> dict[str, str]:
 
 def make_app(job_duration: float = 0.3, **config: Any) -> SandboxApp:
     """A sandbox app with fast jobs, validating against the specs when they can be found."""
-    return SandboxApp(SandboxConfig(job_duration=job_duration, **config), openapi_dir=default_openapi_dir())
+    return SandboxApp(
+        SandboxConfig(job_duration=job_duration, **config), openapi_dir=default_openapi_dir()
+    )
 
 
 def _route_into(app: SandboxApp, mock: responses.RequestsMock, base_url: str) -> None:
@@ -108,7 +110,9 @@ def _route_into(app: SandboxApp, mock: responses.RequestsMock, base_url: str) ->
             raise requests.ConnectionError(
                 urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError())
             ) from None
-        out_headers = {k: v for k, v in result.headers.items() if k.lower() not in ("content-length",)}
+        out_headers = {
+            k: v for k, v in result.headers.items() if k.lower() not in ("content-length",)
+        }
         return (result.status_code, out_headers, result.get_data())
 
     pattern = re.compile(re.escape(base_url) + r"/.*")

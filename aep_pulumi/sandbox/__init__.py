@@ -10,4 +10,11 @@ from .faults import FaultPlan, FaultRates, ScriptedFault
 from .server import SandboxServer
 from .store import SandboxConfig
 
-__all__ = ["FaultPlan", "FaultRates", "SandboxApp", "SandboxConfig", "SandboxServer", "ScriptedFault"]
+__all__ = [
+    "FaultPlan",
+    "FaultRates",
+    "SandboxApp",
+    "SandboxConfig",
+    "SandboxServer",
+    "ScriptedFault",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -18,20 +19,41 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aep-sandbox", description=__doc__)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
-    p.add_argument("--job-duration", type=float, default=3.0, help="seconds an export job takes (default 3)")
-    p.add_argument("--fail-rate", type=float, default=0.0, help="probability that a job FAILS (default 0)")
+    p.add_argument(
+        "--job-duration", type=float, default=3.0, help="seconds an export job takes (default 3)"
+    )
+    p.add_argument(
+        "--fail-rate", type=float, default=0.0, help="probability that a job FAILS (default 0)"
+    )
     p.add_argument("--token-ttl", type=float, default=86399, help="IMS token lifetime in seconds")
-    p.add_argument("--credential", action="append", default=[], metavar="CLIENT_ID:SECRET",
-                   help="accept only these client credentials at IMS (repeatable; default: any)")
+    p.add_argument(
+        "--credential",
+        action="append",
+        default=[],
+        metavar="CLIENT_ID:SECRET",
+        help="accept only these client credentials at IMS (repeatable; default: any)",
+    )
     p.add_argument("--state-file", type=Path, help="persist state to this JSON file")
-    p.add_argument("--openapi-dir", type=Path, help="Adobe's OpenAPI specs (default: $AEP_OPENAPI_DIR)")
+    p.add_argument(
+        "--openapi-dir", type=Path, help="Adobe's OpenAPI specs (default: $AEP_OPENAPI_DIR)"
+    )
     p.add_argument("--throttle-rate", type=float, default=0.0, help="probability of a 429")
     p.add_argument("--retry-after-ms", type=int, default=200, help="retryAfterMs in 429 bodies")
     p.add_argument("--retry-after-header", action="store_true", help="also send Retry-After on 429")
     p.add_argument("--error-rate", type=float, default=0.0, help="probability of a 500/502/503")
     p.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
-    p.add_argument("--drop-before-rate", type=float, default=0.0, help="probability of dropping a connection before processing")
-    p.add_argument("--drop-after-rate", type=float, default=0.0, help="probability of dropping a connection after processing")
+    p.add_argument(
+        "--drop-before-rate",
+        type=float,
+        default=0.0,
+        help="probability of dropping a connection before processing",
+    )
+    p.add_argument(
+        "--drop-after-rate",
+        type=float,
+        default=0.0,
+        help="probability of dropping a connection after processing",
+    )
     p.add_argument("--seed", type=int, default=7, help="seed for fault and failure decisions")
     p.add_argument("--quiet", action="store_true", help="no request log")
     return p
@@ -39,7 +61,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
     credentials = None
     if args.credential:
         credentials = {}
@@ -49,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
                 print("aep-sandbox: --credential takes CLIENT_ID:SECRET", file=sys.stderr)
                 return 2
             credentials[client_id] = secret
-    config = SandboxConfig(job_duration=args.job_duration, fail_rate=args.fail_rate, token_ttl=args.token_ttl, credentials=credentials)
+    config = SandboxConfig(
+        job_duration=args.job_duration,
+        fail_rate=args.fail_rate,
+        token_ttl=args.token_ttl,
+        credentials=credentials,
+    )
     rates = FaultRates(
         throttle=args.throttle_rate,
         error=args.error_rate,
@@ -69,13 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = SandboxServer(app, args.host, args.port)
     except OSError as exc:
-        print(f"aep-sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"aep-sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 1
     print(f"aep-sandbox listening on {server.url}", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -6,6 +6,7 @@ The same app serves real HTTP (``aep-sandbox``, the ``aep_sandbox`` fixture) and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -76,7 +77,11 @@ _URLS = Map(
     [
         Rule("/ims/token/v3", endpoint="ims_token", methods=["POST"]),
         Rule(f"{CATALOG}/dataSets", endpoint="datasets", methods=["GET", "POST"]),
-        Rule(f"{CATALOG}/dataSets/<dataset_id>", endpoint="dataset", methods=["GET", "PATCH", "DELETE"]),
+        Rule(
+            f"{CATALOG}/dataSets/<dataset_id>",
+            endpoint="dataset",
+            methods=["GET", "PATCH", "DELETE"],
+        ),
         Rule(f"{CATALOG}/batches/<batch_id>", endpoint="batch", methods=["GET"]),
         Rule(f"{UPS}/export/jobs", endpoint="jobs", methods=["GET", "POST"], strict_slashes=False),
         Rule(f"{UPS}/export/jobs/<job_id>", endpoint="job", methods=["GET", "DELETE"]),
@@ -108,7 +113,9 @@ class SandboxApp:
         self.store = Store(config, state_file=state_file, clock=clock)
         self.validator: SpecValidator | None = load_validator(openapi_dir)
         if self.validator is None:
-            log.warning("OpenAPI specs not found (set AEP_OPENAPI_DIR); running without spec validation")
+            log.warning(
+                "OpenAPI specs not found (set AEP_OPENAPI_DIR); running without spec validation"
+            )
         self.validate_responses = validate_responses
         self.faults = faults or FaultPlan(seed=seed)
         self.violations: list[str] = []
@@ -121,13 +128,20 @@ class SandboxApp:
 
     # ------------------------------------------------------------ WSGI plumbing
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         request = Request(environ)
         started = time.monotonic()
         response = self.handle(request, environ)
         elapsed_ms = (time.monotonic() - started) * 1000
         # Never log headers or query strings: they may carry credentials.
-        entry = {"method": request.method, "path": request.path, "status": response.status_code, "ms": round(elapsed_ms, 1)}
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "ms": round(elapsed_ms, 1),
+        }
         self.request_log.append(entry)
         log.info("%s %s %s %.0fms", request.method, request.path, response.status_code, elapsed_ms)
         return response(environ, start_response)
@@ -154,20 +168,30 @@ class SandboxApp:
         if fault is not None and fault.action == "drop_after":
             self._drop(environ)
         if fault is not None and fault.action == "malformed" and response.status_code < 300:
-            return Response(b'{"records": [ {"id": ', status=response.status_code, mimetype="application/json")
+            return Response(
+                b'{"records": [ {"id": ', status=response.status_code, mimetype="application/json"
+            )
         return response
 
-    def _apply_fault_before(self, fault: ScriptedFault, request: Request, environ: dict[str, Any] | None) -> Response | None:
+    def _apply_fault_before(
+        self, fault: ScriptedFault, request: Request, environ: dict[str, Any] | None
+    ) -> Response | None:
         if fault.action == "latency" or fault.latency_ms:
             time.sleep(fault.latency_ms / 1000)
         if fault.action == "throttle":
             body: dict[str, Any] = {"message": "Too many requests", "statusCode": "429"}
             if fault.retry_after_ms is not None:
                 body["retryAfterMs"] = fault.retry_after_ms
-            headers = {"Retry-After": f"{fault.retry_after_header:g}"} if fault.retry_after_header is not None else None
+            headers = (
+                {"Retry-After": f"{fault.retry_after_header:g}"}
+                if fault.retry_after_header is not None
+                else None
+            )
             return _json(body, 429, headers)
         if fault.action == "error":
-            return gateway_error(fault.status, str(fault.status), "Service temporarily unavailable (injected)")
+            return gateway_error(
+                fault.status, str(fault.status), "Service temporarily unavailable (injected)"
+            )
         if fault.action == "drop_before":
             self._drop(environ)
         if fault.action == "expire_token":
@@ -177,10 +201,8 @@ class SandboxApp:
     def _drop(self, environ: dict[str, Any] | None) -> None:
         sock = (environ or {}).get("werkzeug.socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         raise DropConnection("connection dropped by fault injection")
 
     # ------------------------------------------------------------ gateway + validation
@@ -202,15 +224,21 @@ class SandboxApp:
         if self.validator is not None:
             check = self.validator.check_request(request)
             if check is not None and check.problem:
-                return self._bad_request(endpoint, f"request does not conform to {check.api}: {check.problem}")
+                return self._bad_request(
+                    endpoint, f"request does not conform to {check.api}: {check.problem}"
+                )
         sandbox = request.headers.get("x-sandbox-name", "prod")
         if sandbox != sandbox.lower():
             return gateway_error(400, "400006", "x-sandbox-name must be lower-case")
-        response: Response = getattr(self, endpoint)(request, sandbox=sandbox, client_id=client_id, **args)
+        response: Response = getattr(self, endpoint)(
+            request, sandbox=sandbox, client_id=client_id, **args
+        )
         if self.validator is not None and self.validate_responses:
             check = self.validator.check_response(request, response)
             if check is not None and check.problem:
-                message = f"{request.method} {request.path} -> {response.status_code}: {check.problem}"
+                message = (
+                    f"{request.method} {request.path} -> {response.status_code}: {check.problem}"
+                )
                 self.violations.append(message)
                 log.warning("response does not conform to %s: %s", check.api, message)
         return response
@@ -231,13 +259,31 @@ class SandboxApp:
     def ims_token(self, request: Request) -> Response:
         form = request.form
         if form.get("grant_type") != "client_credentials":
-            return _json({"error": "unsupported_grant_type", "error_description": "grant_type must be client_credentials"}, 400)
+            return _json(
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "grant_type must be client_credentials",
+                },
+                400,
+            )
         client_id, secret = form.get("client_id"), form.get("client_secret")
         if not client_id or not secret:
-            return _json({"error": "invalid_request", "error_description": "client_id and client_secret are required"}, 400)
+            return _json(
+                {
+                    "error": "invalid_request",
+                    "error_description": "client_id and client_secret are required",
+                },
+                400,
+            )
         expected = self.config.credentials
         if expected is not None and expected.get(client_id) != secret:
-            return _json({"error": "invalid_client", "error_description": "invalid client_id or client_secret"}, 401)
+            return _json(
+                {
+                    "error": "invalid_client",
+                    "error_description": "invalid client_id or client_secret",
+                },
+                401,
+            )
         token, ttl = self.store.issue_token(client_id)
         return _json({"access_token": token, "token_type": "bearer", "expires_in": int(ttl)})
 
@@ -253,7 +299,9 @@ class SandboxApp:
                 return catalog_error(400, "Bad Request", "schemaRef.id is required")
             org = request.headers["x-gw-ims-org-id"]
             dataset_id = self.store.create_dataset(sandbox, body, org, client_id)
-            return _json([f"@/dataSets/{dataset_id}"], 201, {"Location": f"{CATALOG}/dataSets/{dataset_id}"})
+            return _json(
+                [f"@/dataSets/{dataset_id}"], 201, {"Location": f"{CATALOG}/dataSets/{dataset_id}"}
+            )
         with self.store.lock:
             items = list(self.store.space(sandbox).datasets.items())
         name = request.args.get("name")
@@ -266,14 +314,17 @@ class SandboxApp:
                 items = [
                     (k, v)
                     for k, v in items
-                    if key in (v.get("tags") or {}) and (value in ("", "*") or value in v["tags"][key])
+                    if key in (v.get("tags") or {})
+                    and (value in ("", "*") or value in v["tags"][key])
                 ]
         items.sort(key=lambda kv: (kv[1]["created"], kv[0]))
         start = int(request.args.get("start", 0) or 0)
         limit = min(int(request.args.get("limit", 50) or 50), 100)
         return _json(dict(items[start : start + limit]))
 
-    def dataset(self, request: Request, *, sandbox: str, client_id: str, dataset_id: str) -> Response:
+    def dataset(
+        self, request: Request, *, sandbox: str, client_id: str, dataset_id: str
+    ) -> Response:
         space = self.store.space(sandbox)
         if request.method == "DELETE":
             if self.store.delete_dataset(sandbox, dataset_id):
@@ -323,14 +374,23 @@ class SandboxApp:
                 return ups_error(400, "Bad Request", "body must be a JSON object")
             dataset_id = (body.get("destination") or {}).get("datasetId")
             if not dataset_id:
-                return ups_error(400, "Bad Request", "destination.datasetId is required", "UPS-400-010")
+                return ups_error(
+                    400, "Bad Request", "destination.datasetId is required", "UPS-400-010"
+                )
             if not (body.get("schema") or {}).get("name"):
                 return ups_error(400, "Bad Request", "schema.name is required", "UPS-400-011")
             with self.store.lock:
                 exists = dataset_id in self.store.space(sandbox).datasets
             if self.config.require_existing_dataset and not exists:
-                return ups_error(422, "Unprocessable Entity", f"dataset {dataset_id} does not exist in sandbox {sandbox}", "UPS-422-004")
-            job = self.store.create_job(sandbox, body, request.headers["x-gw-ims-org-id"], self._rng.random())
+                return ups_error(
+                    422,
+                    "Unprocessable Entity",
+                    f"dataset {dataset_id} does not exist in sandbox {sandbox}",
+                    "UPS-422-004",
+                )
+            job = self.store.create_job(
+                sandbox, body, request.headers["x-gw-ims-org-id"], self._rng.random()
+            )
             return _json(job, 200, {"X-Location": f"{UPS}/export/jobs/{job['id']}"})
         try:
             limit = int(request.args.get("limit", 20))
@@ -358,7 +418,12 @@ class SandboxApp:
         return _json(
             {
                 "records": page,
-                "page": {"sortField": "createdTime", "sort": "desc", "pageOffset": page_offset, "pageSize": len(page)},
+                "page": {
+                    "sortField": "createdTime",
+                    "sort": "desc",
+                    "pageOffset": page_offset,
+                    "pageSize": len(page),
+                },
                 "link": {"next": next_link},
             }
         )
@@ -378,7 +443,9 @@ class SandboxApp:
 
     # ------------------------------------------------------------ Data Access
 
-    def batch_files(self, request: Request, *, sandbox: str, client_id: str, batch_id: str) -> Response:
+    def batch_files(
+        self, request: Request, *, sandbox: str, client_id: str, batch_id: str
+    ) -> Response:
         self.batch(request, sandbox=sandbox, client_id=client_id, batch_id=batch_id)
         with self.store.lock:
             space = self.store.space(sandbox)
@@ -417,7 +484,11 @@ class SandboxApp:
                         {
                             "name": record["name"],
                             "length": str(len(content)),
-                            "_links": {"self": {"href": f"{base}{EXPORT}/files/{file_id}?path={record['name']}"}},
+                            "_links": {
+                                "self": {
+                                    "href": f"{base}{EXPORT}/files/{file_id}?path={record['name']}"
+                                }
+                            },
                         }
                     ],
                     "_page": {"limit": 100, "count": 1},
@@ -431,7 +502,13 @@ class SandboxApp:
     # ------------------------------------------------------------ admin (loopback only, not AEP)
 
     def admin_state(self, request: Request) -> Response:
-        return _json({"spaces": self.store.snapshot(), "violations": self.violations, "requests": len(self.request_log)})
+        return _json(
+            {
+                "spaces": self.store.snapshot(),
+                "violations": self.violations,
+                "requests": len(self.request_log),
+            }
+        )
 
     def admin_reset(self, request: Request) -> Response:
         self.store.reset()

@@ -62,7 +62,9 @@ class FaultPlan:
 
     def add(self, fault: ScriptedFault) -> None:
         if fault.action not in ACTIONS:
-            raise ValueError(f"unknown fault action {fault.action!r}; expected one of {', '.join(ACTIONS)}")
+            raise ValueError(
+                f"unknown fault action {fault.action!r}; expected one of {', '.join(ACTIONS)}"
+            )
         with self._lock:
             self.script.append(fault)
 

@@ -43,7 +43,10 @@ def profile(index: int) -> dict[str, Any]:
         "personalEmail": {"address": f"{first}.{last}{index}@example.com".lower()},
         "person": {"name": {"firstName": first, "lastName": last}},
         "homeAddress": {"city": _CITIES[_h("city", index) % len(_CITIES)], "countryCode": "BR"},
-        "loyalty": {"points": _h("points", index) % 5000, "tier": ("bronze", "silver", "gold")[index % 3]},
+        "loyalty": {
+            "points": _h("points", index) % 5000,
+            "tier": ("bronze", "silver", "gold")[index % 3],
+        },
         "_updated": (_EPOCH + timedelta(days=index * 30)).isoformat().replace("+00:00", "Z"),
         "_events": events,
     }
@@ -94,7 +97,9 @@ def _parse_ts(text: str | None) -> datetime | None:
         return None
 
 
-def export_records(request: Mapping[str, Any], segment_id: str | None = None) -> list[dict[str, Any]]:
+def export_records(
+    request: Mapping[str, Any], segment_id: str | None = None
+) -> list[dict[str, Any]]:
     """The records an export job request selects (optionally only one segment's members)."""
     fields = [f for f in (request.get("fields") or "").split(",") if f] or None
     api_filter = request.get("filter") or {}
@@ -128,4 +133,6 @@ def export_records(request: Mapping[str, Any], segment_id: str | None = None) ->
 
 def to_json_lines(records: list[dict[str, Any]]) -> bytes:
     """Newline-delimited JSON, the format of the sandbox's export files."""
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records).encode()
+    return "".join(
+        json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records
+    ).encode()

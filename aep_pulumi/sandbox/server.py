@@ -40,7 +40,9 @@ class SandboxServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="aep-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="aep-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -122,7 +122,10 @@ class Store:
     def issue_token(self, client_id: str) -> tuple[str, float]:
         token = "sbx-" + secrets.token_urlsafe(24)
         with self.lock:
-            self.tokens[token] = {"client_id": client_id, "expires_at": self.clock() + self.config.token_ttl}
+            self.tokens[token] = {
+                "client_id": client_id,
+                "expires_at": self.clock() + self.config.token_ttl,
+            }
         self.save()
         return token, self.config.token_ttl
 
@@ -164,7 +167,9 @@ class Store:
             "files": f"@/dataSetFiles?dataSetId={dataset_id}",
         }
         with self.lock:
-            self.space(sandbox).datasets[dataset_id] = {k: v for k, v in record.items() if v is not None}
+            self.space(sandbox).datasets[dataset_id] = {
+                k: v for k, v in record.items() if v is not None
+            }
         self.save()
         return dataset_id
 
@@ -190,13 +195,19 @@ class Store:
 
     # ------------------------------------------------------------ export jobs
 
-    def create_job(self, sandbox: str, body: dict[str, Any], org: str, rng_value: float) -> dict[str, Any]:
+    def create_job(
+        self, sandbox: str, body: dict[str, Any], org: str, rng_value: float
+    ) -> dict[str, Any]:
         cfg = self.config
         requested_fields = [f for f in (body.get("fields") or "").split(",") if f]
-        will_fail = rng_value < cfg.fail_rate or any(f.startswith(cfg.fail_field_prefix) for f in requested_fields)
+        will_fail = rng_value < cfg.fail_rate or any(
+            f.startswith(cfg.fail_field_prefix) for f in requested_fields
+        )
         odd = any(f.startswith(cfg.odd_status_field_prefix) for f in requested_fields)
         destination = dict(body.get("destination") or {})
-        segments = [s for s in ((body.get("filter") or {}).get("segments") or []) if s.get("segmentId")]
+        segments = [
+            s for s in ((body.get("filter") or {}).get("segments") or []) if s.get("segmentId")
+        ]
         now = _now_ms(self.clock)
         with self.lock:
             self.next_job_id += 1
@@ -224,7 +235,8 @@ class Store:
                 "jobType": "BATCH",
                 "id": job_id,
                 "schema": body.get("schema"),
-                "mergePolicy": body.get("mergePolicy") or {"id": "timestampOrdered-none-mp", "version": 1},
+                "mergePolicy": body.get("mergePolicy")
+                or {"id": "timestampOrdered-none-mp", "version": 1},
                 "status": "NEW",
                 "requestId": uuid.uuid4().hex,
                 "computeGatewayJobId": {},
@@ -285,7 +297,9 @@ class Store:
                 "totalTimeInMs": (now - start) // 2,
             },
         }
-        job["computeGatewayJobId"] = {"exportJob": str(uuid.uuid5(uuid.NAMESPACE_OID, f"x{job['id']}"))}
+        job["computeGatewayJobId"] = {
+            "exportJob": str(uuid.uuid5(uuid.NAMESPACE_OID, f"x{job['id']}"))
+        }
         space = self.space(sandbox)
         batches = [b for b in space.batches.items() if b[1]["jobId"] == job["id"]]
         if status == "FAILED":
@@ -295,7 +309,11 @@ class Store:
                     "msg": f"Error writing profiles to output path 'sandbox://snapshot/{job['id']}'",
                     "callStack": "com.adobe.aep.unifiedprofile.common.logging.Logger",
                 },
-                {"code": "unknown", "msg": "Job aborted.", "callStack": "org.apache.spark.SparkException: Job aborted."},
+                {
+                    "code": "unknown",
+                    "msg": "Job aborted.",
+                    "callStack": "org.apache.spark.SparkException: Job aborted.",
+                },
             ]
             for _bid, batch in batches:
                 batch["status"] = "failed"
@@ -315,7 +333,12 @@ class Store:
             records = population.export_records(job["_request"], batch["segmentId"])
             content = population.to_json_lines(records).decode("utf-8")
             file_id = f"{bid}-0"
-            space.files[file_id] = {"batchId": bid, "name": EXPORT_FILE_NAME, "content": content, "records": len(records)}
+            space.files[file_id] = {
+                "batchId": bid,
+                "name": EXPORT_FILE_NAME,
+                "content": content,
+                "records": len(records),
+            }
 
     def job_view(self, sandbox: str, job_id: int) -> dict[str, Any] | None:
         with self.lock:
@@ -331,7 +354,11 @@ class Store:
 
     def list_jobs(self, sandbox: str) -> list[dict[str, Any]]:
         with self.lock:
-            ids = sorted(self.space(sandbox).jobs, key=lambda i: (self.space(sandbox).jobs[i]["creationTime"], i), reverse=True)
+            ids = sorted(
+                self.space(sandbox).jobs,
+                key=lambda i: (self.space(sandbox).jobs[i]["creationTime"], i),
+                reverse=True,
+            )
         return [v for v in (self.job_view(sandbox, i) for i in ids) if v is not None]
 
     def delete_job(self, sandbox: str, job_id: int) -> bool:
@@ -352,8 +379,14 @@ class Store:
         with self.lock:
             return {
                 name: {
-                    "datasets": {k: {"name": v.get("name"), "tags": v.get("tags")} for k, v in s.datasets.items()},
-                    "jobs": {str(k): {"status": v["status"], "datasetId": v["destination"]["datasetId"]} for k, v in s.jobs.items()},
+                    "datasets": {
+                        k: {"name": v.get("name"), "tags": v.get("tags")}
+                        for k, v in s.datasets.items()
+                    },
+                    "jobs": {
+                        str(k): {"status": v["status"], "datasetId": v["destination"]["datasetId"]}
+                        for k, v in s.jobs.items()
+                    },
                     "batches": len(s.batches),
                     "files": len(s.files),
                 }

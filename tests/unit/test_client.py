@@ -27,7 +27,12 @@ from ..conftest import seed_sample
 
 BASE = "https://platform.adobe.io"
 IMS = "https://ims-na1.adobelogin.com/ims/token/v3"
-ENV = {"AEP_ORG_ID": "ORG@AdobeOrg", "AEP_CLIENT_ID": "cid", "AEP_CLIENT_SECRET": "s3cr3t-value", "AEP_SANDBOX_NAME": "dev"}
+ENV = {
+    "AEP_ORG_ID": "ORG@AdobeOrg",
+    "AEP_CLIENT_ID": "cid",
+    "AEP_CLIENT_SECRET": "s3cr3t-value",
+    "AEP_SANDBOX_NAME": "dev",
+}
 
 
 class Sleeps(list[float]):
@@ -53,12 +58,30 @@ def test_headers_and_token_form_on_every_call() -> None:
     ims = responses.post(
         IMS,
         json=token_reply(),
-        match=[matchers.urlencoded_params_matcher({"grant_type": "client_credentials", "client_id": "cid", "client_secret": "s3cr3t-value", "scope": AepSettings.load({}, ENV).scopes})],
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "grant_type": "client_credentials",
+                    "client_id": "cid",
+                    "client_secret": "s3cr3t-value",
+                    "scope": AepSettings.load({}, ENV).scopes,
+                }
+            )
+        ],
     )
     call = responses.get(
         f"{BASE}/data/core/ups/export/jobs/24115",
         json=JOB,
-        match=[matchers.header_matcher({"Authorization": "Bearer tok-1", "x-api-key": "cid", "x-gw-ims-org-id": "ORG@AdobeOrg", "x-sandbox-name": "dev"})],
+        match=[
+            matchers.header_matcher(
+                {
+                    "Authorization": "Bearer tok-1",
+                    "x-api-key": "cid",
+                    "x-gw-ims-org-id": "ORG@AdobeOrg",
+                    "x-sandbox-name": "dev",
+                }
+            )
+        ],
     )
     client, _ = make_client()
     job = client.get_export_job(24115)
@@ -69,7 +92,11 @@ def test_headers_and_token_form_on_every_call() -> None:
 @responses.activate
 def test_per_call_sandbox_overrides_the_configured_one() -> None:
     responses.post(IMS, json=token_reply())
-    responses.get(f"{BASE}/data/core/ups/export/jobs/1", json={**JOB, "id": 1}, match=[matchers.header_matcher({"x-sandbox-name": "qa"})])
+    responses.get(
+        f"{BASE}/data/core/ups/export/jobs/1",
+        json={**JOB, "id": 1},
+        match=[matchers.header_matcher({"x-sandbox-name": "qa"})],
+    )
     client, _ = make_client()
     assert client.get_export_job(1, sandbox="qa").id == 1
 
@@ -78,18 +105,30 @@ def test_per_call_sandbox_overrides_the_configured_one() -> None:
 def test_create_dataset_body_and_id_from_either_spelling() -> None:
     responses.post(IMS, json=token_reply())
     body = seed_sample("create_dataset_request")
-    responses.post(f"{BASE}/data/foundation/catalog/dataSets", status=201, json=["@/datasets/5b020a27e7040801dedba61b"], match=[matchers.json_params_matcher(body)])
+    responses.post(
+        f"{BASE}/data/foundation/catalog/dataSets",
+        status=201,
+        json=["@/datasets/5b020a27e7040801dedba61b"],
+        match=[matchers.json_params_matcher(body)],
+    )
     client, _ = make_client()
     request = DatasetCreateRequest(name=body["name"], schemaRef=SchemaRef(**body["schemaRef"]))
     assert client.create_dataset(request) == "5b020a27e7040801dedba61b"
-    responses.post(f"{BASE}/data/foundation/catalog/dataSets", status=201, json=["@/dataSets/ABCdef123"])
+    responses.post(
+        f"{BASE}/data/foundation/catalog/dataSets", status=201, json=["@/dataSets/ABCdef123"]
+    )
     assert client.create_dataset(request) == "ABCdef123"
 
 
 @responses.activate
 def test_create_export_job_sends_the_guides_body_and_parses_200() -> None:
     responses.post(IMS, json=token_reply())
-    responses.post(f"{BASE}/data/core/ups/export/jobs", status=200, json=JOB, match=[matchers.json_params_matcher(seed_sample("create_job_request"))])
+    responses.post(
+        f"{BASE}/data/core/ups/export/jobs",
+        status=200,
+        json=JOB,
+        match=[matchers.json_params_matcher(seed_sample("create_job_request"))],
+    )
     client, _ = make_client()
     job = client.create_export_job(JOB_REQUEST)
     assert job.status == "NEW" and job.dataset_id == "5cf6bcf79ecc7c14530fe436"
@@ -111,7 +150,11 @@ def test_get_is_retried_on_5xx_with_capped_backoff() -> None:
 @responses.activate
 def test_retries_give_up_with_a_typed_error() -> None:
     responses.post(IMS, json=token_reply())
-    responses.get(f"{BASE}/data/core/ups/export/jobs/7", status=503, json={"error_code": "503001", "message": "down"})
+    responses.get(
+        f"{BASE}/data/core/ups/export/jobs/7",
+        status=503,
+        json={"error_code": "503001", "message": "down"},
+    )
     client, sleeps = make_client(AEP_MAX_RETRIES="2")
     with pytest.raises(AepServerError, match=r"HTTP 503 \[503001\] down"):
         client.get_export_job(7)
@@ -122,7 +165,9 @@ def test_retries_give_up_with_a_typed_error() -> None:
 def test_throttling_honours_retry_after_ms_and_header() -> None:
     responses.post(IMS, json=token_reply())
     url = f"{BASE}/data/core/ups/export/jobs/8"
-    responses.get(url, status=429, json={"message": "slow down", "retryAfterMs": 1500, "statusCode": "429"})
+    responses.get(
+        url, status=429, json={"message": "slow down", "retryAfterMs": 1500, "statusCode": "429"}
+    )
     responses.get(url, status=429, json={"message": "slow down"}, headers={"Retry-After": "3"})
     responses.get(url, json={**JOB, "id": 8})
     client, sleeps = make_client()
@@ -157,7 +202,9 @@ def test_post_is_not_retried_after_a_5xx() -> None:
     "exc",
     [
         requests.ReadTimeout("read timed out"),
-        requests.ConnectionError(urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError())),
+        requests.ConnectionError(
+            urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError())
+        ),
     ],
 )
 def test_post_is_not_retried_when_the_outcome_is_unknown(exc: Exception) -> None:
@@ -166,7 +213,9 @@ def test_post_is_not_retried_when_the_outcome_is_unknown(exc: Exception) -> None
     failing = responses.post(url, body=exc)
     client, sleeps = make_client()
     with pytest.raises(AepAmbiguousResultError, match="not retried"):
-        client.create_dataset(DatasetCreateRequest(name="x", schemaRef=SchemaRef(id="https://a", contentType="b")))
+        client.create_dataset(
+            DatasetCreateRequest(name="x", schemaRef=SchemaRef(id="https://a", contentType="b"))
+        )
     assert failing.call_count == 1 and sleeps == []
 
 
@@ -174,7 +223,11 @@ def test_post_is_not_retried_when_the_outcome_is_unknown(exc: Exception) -> None
 def test_post_is_retried_when_the_connection_never_opened() -> None:
     responses.post(IMS, json=token_reply())
     url = f"{BASE}/data/core/ups/export/jobs"
-    never_sent = requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, urllib3.exceptions.NewConnectionError(None, "refused")))
+    never_sent = requests.ConnectionError(
+        urllib3.exceptions.MaxRetryError(
+            None, url, urllib3.exceptions.NewConnectionError(None, "refused")
+        )
+    )
     responses.post(url, body=never_sent)
     responses.post(url, body=requests.ConnectTimeout("connect timed out"))
     responses.post(url, json=JOB)
@@ -198,8 +251,15 @@ def test_a_401_renews_the_token_once() -> None:
     ims = responses.post(IMS, json=token_reply("old"))
     responses.post(IMS, json=token_reply("new"))
     url = f"{BASE}/data/core/ups/export/jobs/5"
-    responses.get(url, status=401, json={"error_code": "401013", "message": "Oauth token is not valid"}, match=[matchers.header_matcher({"Authorization": "Bearer old"})])
-    responses.get(url, json={**JOB, "id": 5}, match=[matchers.header_matcher({"Authorization": "Bearer new"})])
+    responses.get(
+        url,
+        status=401,
+        json={"error_code": "401013", "message": "Oauth token is not valid"},
+        match=[matchers.header_matcher({"Authorization": "Bearer old"})],
+    )
+    responses.get(
+        url, json={**JOB, "id": 5}, match=[matchers.header_matcher({"Authorization": "Bearer new"})]
+    )
     client, _ = make_client()
     assert client.get_export_job(5).id == 5
     assert ims.call_count == 1 and len(responses.calls) == 4
@@ -208,11 +268,19 @@ def test_a_401_renews_the_token_once() -> None:
 @responses.activate
 def test_a_second_401_is_an_auth_error_without_the_token() -> None:
     responses.post(IMS, json=token_reply("tok-secret-abc"))
-    responses.get(f"{BASE}/data/core/ups/export/jobs/5", status=401, json={"error_code": "401013", "message": "Oauth token is not valid"})
+    responses.get(
+        f"{BASE}/data/core/ups/export/jobs/5",
+        status=401,
+        json={"error_code": "401013", "message": "Oauth token is not valid"},
+    )
     client, _ = make_client()
     with pytest.raises(AepAuthError) as info:
         client.get_export_job(5)
-    assert "401013" in str(info.value) and "tok-secret-abc" not in str(info.value) and "s3cr3t" not in str(info.value)
+    assert (
+        "401013" in str(info.value)
+        and "tok-secret-abc" not in str(info.value)
+        and "s3cr3t" not in str(info.value)
+    )
 
 
 @responses.activate
@@ -235,7 +303,11 @@ def test_token_is_cached_and_renewed_before_expiry() -> None:
 
 @responses.activate
 def test_ims_rejection_is_an_auth_error_without_the_secret() -> None:
-    responses.post(IMS, status=400, json={"error": "invalid_client", "error_description": "invalid client_secret parameter"})
+    responses.post(
+        IMS,
+        status=400,
+        json={"error": "invalid_client", "error_description": "invalid client_secret parameter"},
+    )
     client, _ = make_client()
     with pytest.raises(AepAuthError, match="invalid client_secret parameter") as info:
         client.get_export_job(1)
@@ -244,8 +316,14 @@ def test_ims_rejection_is_an_auth_error_without_the_secret() -> None:
 
 @responses.activate
 def test_static_token_is_used_as_is() -> None:
-    responses.get(f"{BASE}/data/core/ups/export/jobs/3", json={**JOB, "id": 3}, match=[matchers.header_matcher({"Authorization": "Bearer ready", "x-api-key": "key"})])
-    client = AepClient(AepSettings.load({}, {"AEP_ORG_ID": "o", "AEP_ACCESS_TOKEN": "ready", "AEP_API_KEY": "key"}))
+    responses.get(
+        f"{BASE}/data/core/ups/export/jobs/3",
+        json={**JOB, "id": 3},
+        match=[matchers.header_matcher({"Authorization": "Bearer ready", "x-api-key": "key"})],
+    )
+    client = AepClient(
+        AepSettings.load({}, {"AEP_ORG_ID": "o", "AEP_ACCESS_TOKEN": "ready", "AEP_API_KEY": "key"})
+    )
     assert client.get_export_job(3).id == 3
 
 
@@ -261,8 +339,15 @@ def test_ids_cannot_inject_paths_or_queries(bad: str) -> None:
 @responses.activate
 def test_get_dataset_reads_the_keyed_object_and_404() -> None:
     responses.post(IMS, json=token_reply())
-    responses.get(f"{BASE}/data/foundation/catalog/dataSets/abc", json={"abc": {"name": "n", "created": 1, "updated": 2, "tags": {"a": ["b"]}}})
-    responses.get(f"{BASE}/data/foundation/catalog/dataSets/gone", status=404, json={"title": "Not Found", "detail": "no dataset gone", "status": 404})
+    responses.get(
+        f"{BASE}/data/foundation/catalog/dataSets/abc",
+        json={"abc": {"name": "n", "created": 1, "updated": 2, "tags": {"a": ["b"]}}},
+    )
+    responses.get(
+        f"{BASE}/data/foundation/catalog/dataSets/gone",
+        status=404,
+        json={"title": "Not Found", "detail": "no dataset gone", "status": 404},
+    )
     client, _ = make_client()
     record = client.get_dataset("abc")
     assert (record.name, record.created, record.tags) == ("n", 1, {"a": ["b"]})
@@ -271,7 +356,10 @@ def test_get_dataset_reads_the_keyed_object_and_404() -> None:
 
 
 @responses.activate
-@pytest.mark.parametrize(("status", "body", "existed"), [(200, ["@/dataSets/d1"], True), (200, [], False), (404, {"title": "Not Found"}, False)])
+@pytest.mark.parametrize(
+    ("status", "body", "existed"),
+    [(200, ["@/dataSets/d1"], True), (200, [], False), (404, {"title": "Not Found"}, False)],
+)
 def test_delete_dataset_tolerates_unknown_ids(status: int, body: object, existed: bool) -> None:
     responses.post(IMS, json=token_reply())
     responses.delete(f"{BASE}/data/foundation/catalog/dataSets/d1", status=status, json=body)
@@ -280,11 +368,16 @@ def test_delete_dataset_tolerates_unknown_ids(status: int, body: object, existed
 
 
 @responses.activate
-@pytest.mark.parametrize(("status", "kwargs"), [(200, {"json": {"status": True, "message": "marked for cancelling"}}), (204, {"body": b""})])
+@pytest.mark.parametrize(
+    ("status", "kwargs"),
+    [(200, {"json": {"status": True, "message": "marked for cancelling"}}), (204, {"body": b""})],
+)
 def test_cancel_accepts_200_and_204(status: int, kwargs: dict[str, Any]) -> None:
     responses.post(IMS, json=token_reply())
     responses.delete(f"{BASE}/data/core/ups/export/jobs/726", status=status, **kwargs)
-    responses.delete(f"{BASE}/data/core/ups/export/jobs/727", status=404, json={"title": "Not Found"})
+    responses.delete(
+        f"{BASE}/data/core/ups/export/jobs/727", status=404, json={"title": "Not Found"}
+    )
     client, _ = make_client()
     assert client.cancel_export_job(726) is True
     assert client.cancel_export_job(727) is False
@@ -297,7 +390,11 @@ def test_listing_follows_link_next_until_empty() -> None:
     page2 = {"records": [{**page1["records"][0], "id": 700}], "page": {}, "link": {"next": ""}}
     url = f"{BASE}/data/core/ups/export/jobs"
     responses.get(url, json=page1, match=[matchers.query_param_matcher({"limit": "2"})])
-    responses.get(url, json=page2, match=[matchers.query_param_matcher({"limit": "2", "offset": "1538573416687_722"})])
+    responses.get(
+        url,
+        json=page2,
+        match=[matchers.query_param_matcher({"limit": "2", "offset": "1538573416687_722"})],
+    )
     client, _ = make_client()
     assert [j.id for j in client.iter_export_jobs(limit=2)] == [726, 722, 700]
 
@@ -305,7 +402,10 @@ def test_listing_follows_link_next_until_empty() -> None:
 @responses.activate
 def test_listing_refuses_links_to_other_hosts() -> None:
     responses.post(IMS, json=token_reply())
-    page = {**seed_sample("list_jobs_response"), "link": {"next": "https://evil.example/export/jobs?offset=1_1"}}
+    page = {
+        **seed_sample("list_jobs_response"),
+        "link": {"next": "https://evil.example/export/jobs?offset=1_1"},
+    }
     responses.get(f"{BASE}/data/core/ups/export/jobs", json=page)
     client, _ = make_client()
     with pytest.raises(AepResponseError, match="refusing to follow"):
@@ -315,7 +415,9 @@ def test_listing_refuses_links_to_other_hosts() -> None:
 @responses.activate
 def test_malformed_success_bodies_are_clear_errors() -> None:
     responses.post(IMS, json=token_reply())
-    responses.get(f"{BASE}/data/core/ups/export/jobs/4", body=b'{"id": ', content_type="application/json")
+    responses.get(
+        f"{BASE}/data/core/ups/export/jobs/4", body=b'{"id": ', content_type="application/json"
+    )
     responses.get(f"{BASE}/data/core/ups/export/jobs/5", json={"status": "NEW"})
     client, _ = make_client()
     with pytest.raises(AepResponseError, match="not JSON"):

@@ -18,16 +18,33 @@ from aep_pulumi.errors import (
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"error_code": "401013", "message": "Oauth token is not valid"}, ("401013", "Oauth token is not valid", None)),
         (
-            {"type": "http://ns.adobe.com/aep/errors/CAT-404", "title": "Not Found", "status": 404, "detail": "no dataset"},
+            {"error_code": "401013", "message": "Oauth token is not valid"},
+            ("401013", "Oauth token is not valid", None),
+        ),
+        (
+            {
+                "type": "http://ns.adobe.com/aep/errors/CAT-404",
+                "title": "Not Found",
+                "status": 404,
+                "detail": "no dataset",
+            },
             (None, "Not Found: no dataset", None),
         ),
         (
-            {"requestId": "r-1", "errors": [{"code": "UPS-1", "message": "bad field"}], "type": "t", "title": "Bad Request", "status": 400},
+            {
+                "requestId": "r-1",
+                "errors": [{"code": "UPS-1", "message": "bad field"}],
+                "type": "t",
+                "title": "Bad Request",
+                "status": 400,
+            },
             ("UPS-1", "Bad Request: bad field", "r-1"),
         ),
-        ({"message": "Too many requests", "retryAfterMs": 300, "statusCode": "429"}, (None, "Too many requests", None)),
+        (
+            {"message": "Too many requests", "retryAfterMs": 300, "statusCode": "429"},
+            (None, "Too many requests", None),
+        ),
         ([{"code": "C1", "message": "catalog list shape"}], ("C1", "catalog list shape", None)),
         ("not an object", (None, None, None)),
     ],
@@ -39,13 +56,25 @@ def test_every_error_shape_is_understood(body: object, expected: tuple[object, .
 @responses.activate
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, AepBadRequestError), (401, AepAuthError), (403, AepAuthError), (404, AepNotFoundError), (422, AepBadRequestError), (429, AepThrottledError), (503, AepServerError)],
+    [
+        (400, AepBadRequestError),
+        (401, AepAuthError),
+        (403, AepAuthError),
+        (404, AepNotFoundError),
+        (422, AepBadRequestError),
+        (429, AepThrottledError),
+        (503, AepServerError),
+    ],
 )
 def test_error_message_carries_status_code_message_and_request_id(status: int, cls: type) -> None:
     responses.get(
         "https://h.example/x",
         status=status,
-        json={"requestId": "req-77", "errors": [{"code": "E42", "message": "it broke"}], "title": "Oops"},
+        json={
+            "requestId": "req-77",
+            "errors": [{"code": "E42", "message": "it broke"}],
+            "title": "Oops",
+        },
         headers={"x-request-id": "hdr-99"},
     )
     err = error_from_response(requests.get("https://h.example/x", timeout=1), "get thing")
@@ -57,6 +86,8 @@ def test_error_message_carries_status_code_message_and_request_id(status: int, c
 
 @responses.activate
 def test_html_error_pages_do_not_flood_the_message() -> None:
-    responses.get("https://h.example/x", status=502, body="<html>" + "x" * 5000, content_type="text/html")
+    responses.get(
+        "https://h.example/x", status=502, body="<html>" + "x" * 5000, content_type="text/html"
+    )
     err = error_from_response(requests.get("https://h.example/x", timeout=1), "op")
     assert "HTTP 502" in str(err) and len(str(err)) < 200

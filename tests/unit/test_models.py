@@ -27,7 +27,10 @@ def test_seed_list_sample_keeps_errors_metrics_and_cursor() -> None:
     assert ok.metrics["aCPDatasetWriteTime"]["totalTimeInMs"] == 543
     assert failed.status == "FAILED" and failed.batch_id is None, "empty batchId means none"
     assert [(e.code, e.msg) for e in failed.errors] == [
-        ("0090000009", "Error writing profiles to output path 'adl://va7devprofilesnapshot.azuredatalakestore.net/snapshot/722'"),
+        (
+            "0090000009",
+            "Error writing profiles to output path 'adl://va7devprofilesnapshot.azuredatalakestore.net/snapshot/722'",
+        ),
         ("unknown", "Job aborted."),
     ]
     assert failed.filter == {"segments": [{"segmentId": "7a93d2ff-a220-4bae-9a4e-5f3c35032be3"}]}
@@ -71,10 +74,20 @@ def test_spec_examples_parse(segmentation_spec: dict[str, Any]) -> None:
     assert job.id == 100 and job.status == "SUCCEEDED"
     assert job.batch_id == "da5cfb4de32c4b93a09f7e37fa53ad52"
     assert job.dataset_id == "5b7c86968f7b6501e21ba9df", "spec spells it datasetId"
-    assert [b.batch_id for b in job.destination.batches] == ["da5cfb4de32c4b93a09f7e37fa53ad52"], "batches as an object"
-    assert job.errors[0].code == "0100000003" and job.metrics["totalTime"]["totalTimeInMs"] == 10000.0
-    page = ExportJobList.model_validate(_example_of(segmentation_spec, schemas["GetExportJobsResponse"]))
-    assert page.records[0].id == 100 and page.page is not None and isinstance(page.page.page_offset, str)
+    assert [b.batch_id for b in job.destination.batches] == ["da5cfb4de32c4b93a09f7e37fa53ad52"], (
+        "batches as an object"
+    )
+    assert (
+        job.errors[0].code == "0100000003" and job.metrics["totalTime"]["totalTimeInMs"] == 10000.0
+    )
+    page = ExportJobList.model_validate(
+        _example_of(segmentation_spec, schemas["GetExportJobsResponse"])
+    )
+    assert (
+        page.records[0].id == 100
+        and page.page is not None
+        and isinstance(page.page.page_offset, str)
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,12 +98,23 @@ def test_spec_examples_parse(segmentation_spec: dict[str, Any]) -> None:
     ],
 )
 def test_batches_as_array_or_keyed_object(batches: Any) -> None:
-    job = ExportJob.model_validate({"id": "12", "status": "NEW", "destination": {"datasetId": "d", "segmentPerBatch": True, "batches": batches}})
+    job = ExportJob.model_validate(
+        {
+            "id": "12",
+            "status": "NEW",
+            "destination": {"datasetId": "d", "segmentPerBatch": True, "batches": batches},
+        }
+    )
     assert job.id == 12
-    assert [(b.segment_id, b.batch_id) for b in job.destination.batches] == [("s1", "b1"), ("s2", "b2")]
+    assert [(b.segment_id, b.batch_id) for b in job.destination.batches] == [
+        ("s1", "b1"),
+        ("s2", "b2"),
+    ]
 
 
 def test_unknown_status_and_fields_are_kept() -> None:
-    job = ExportJob.model_validate({"id": 1.0, "status": "queued_for_spark", "newField": {"x": 1}, "errors": None})
+    job = ExportJob.model_validate(
+        {"id": 1.0, "status": "queued_for_spark", "newField": {"x": 1}, "errors": None}
+    )
     assert job.status == "QUEUED_FOR_SPARK" and not job.is_terminal
     assert job.model_extra == {"newField": {"x": 1}} and job.errors == []

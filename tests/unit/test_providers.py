@@ -16,7 +16,10 @@ from aep_pulumi.testing import SandboxHandle
 GUIDE_JOB = {
     "fields": ["identities.id", "personalEmail.address"],
     "merge_policy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
-    "event_list": {"fields": ["environment.browserDetails.name"], "from_ingest_timestamp": "2018-10-25T13:22:04-07:00"},
+    "event_list": {
+        "fields": ["environment.browserDetails.name"],
+        "from_ingest_timestamp": "2018-10-25T13:22:04-07:00",
+    },
 }
 
 
@@ -25,7 +28,9 @@ def sandbox(aep_sandbox_inprocess: SandboxHandle) -> SandboxHandle:
     return aep_sandbox_inprocess.use()
 
 
-def make_dataset(name: str = "Profile Data Export", **extra: Any) -> tuple[DatasetProvider, str, dict[str, Any]]:
+def make_dataset(
+    name: str = "Profile Data Export", **extra: Any
+) -> tuple[DatasetProvider, str, dict[str, Any]]:
     provider = DatasetProvider()
     inputs = provider.check({}, {"name": name, **extra}).inputs
     result = provider.create(inputs)
@@ -44,7 +49,9 @@ def job_inputs(dataset_id: str, **extra: Any) -> dict[str, Any]:
 
 def test_configure_reads_pulumi_config_before_env(sandbox: SandboxHandle) -> None:
     provider = DatasetProvider()
-    provider.configure(ConfigureRequest(Config({"aep:sandboxName": "dev", "aep:orgId": "CFG@AdobeOrg"}, "proj")))
+    provider.configure(
+        ConfigureRequest(Config({"aep:sandboxName": "dev", "aep:orgId": "CFG@AdobeOrg"}, "proj"))
+    )
     settings = provider.settings()
     assert settings.sandbox_name == "dev" and settings.org_id == "CFG@AdobeOrg"
     assert settings.endpoint == sandbox.url, "the rest comes from the environment"
@@ -64,7 +71,9 @@ def test_dataset_create_reads_back_and_exists(sandbox: SandboxHandle) -> None:
     assert outs["dataset_id"] == dataset_id and isinstance(outs["created"], int)
     assert outs["schema_id"] == "https://ns.adobe.com/xdm/context/profile__union"
     assert outs["sandbox_name"] == "prod"
-    assert sandbox.state()["datasets"] == {dataset_id: {"name": "Profile Data Export", "tags": {"team": ["growth"]}}}
+    assert sandbox.state()["datasets"] == {
+        dataset_id: {"name": "Profile Data Export", "tags": {"team": ["growth"]}}
+    }
     assert sandbox.app.violations == []
 
 
@@ -74,7 +83,9 @@ def test_dataset_diff_update_in_place_vs_replace(sandbox: SandboxHandle) -> None
     assert same.changes is False and same.replaces == []
     renamed = provider.diff("x", outs, {"name": "Renamed", "tags": {"a": ["b"]}})
     assert renamed.changes is True and renamed.replaces == []
-    reschema = provider.diff("x", outs, {"name": "Profile Data Export", "schema_id": "https://ns.adobe.com/other"})
+    reschema = provider.diff(
+        "x", outs, {"name": "Profile Data Export", "schema_id": "https://ns.adobe.com/other"}
+    )
     assert reschema.replaces == ["schema_id"]
     moved = provider.diff("x", outs, {"name": "Profile Data Export", "sandbox_name": "dev"})
     assert moved.replaces == ["sandbox_name"]
@@ -85,8 +96,12 @@ def test_dataset_diff_update_in_place_vs_replace(sandbox: SandboxHandle) -> None
 def test_dataset_update_patches_and_keeps_foreign_tags(sandbox: SandboxHandle) -> None:
     provider, dataset_id, outs = make_dataset(tags={"team": ["growth"]})
     # Another tool (or AEP itself) tags the dataset out of band.
-    sandbox.app.store.patch_dataset("prod", dataset_id, {"tags": {"team": ["growth"], "adobe/pqs/table": ["t1"]}})
-    news = provider.check(outs, {"name": "Renamed", "description": "d", "tags": {"owner": ["me"]}}).inputs
+    sandbox.app.store.patch_dataset(
+        "prod", dataset_id, {"tags": {"team": ["growth"], "adobe/pqs/table": ["t1"]}}
+    )
+    news = provider.check(
+        outs, {"name": "Renamed", "description": "d", "tags": {"owner": ["me"]}}
+    ).inputs
     result = provider.update(dataset_id, outs, news)
     assert result.outs is not None
     assert result.outs["name"] == "Renamed" and result.outs["updated"] >= outs["updated"]
@@ -97,7 +112,9 @@ def test_dataset_update_patches_and_keeps_foreign_tags(sandbox: SandboxHandle) -
 
 def test_dataset_read_refreshes_and_reports_gone(sandbox: SandboxHandle) -> None:
     provider, dataset_id, outs = make_dataset(tags={"team": ["growth"]})
-    sandbox.app.store.patch_dataset("prod", dataset_id, {"name": "Changed elsewhere", "tags": {"team": ["x"], "adobe/y": ["z"]}})
+    sandbox.app.store.patch_dataset(
+        "prod", dataset_id, {"name": "Changed elsewhere", "tags": {"team": ["x"], "adobe/y": ["z"]}}
+    )
     read = provider.read(dataset_id, outs)
     assert read.id == dataset_id and read.outs is not None
     assert read.outs["name"] == "Changed elsewhere" and read.outs["tags"] == {"team": ["x"]}
@@ -110,7 +127,11 @@ def test_dataset_read_refreshes_and_reports_gone(sandbox: SandboxHandle) -> None
 def test_dataset_adoption_by_id_returns_inputs(sandbox: SandboxHandle) -> None:
     _, dataset_id, _ = make_dataset("adopt me", tags={"team": ["a"]})
     read = DatasetProvider().read(dataset_id, {})
-    assert read.inputs is not None and read.inputs["name"] == "adopt me" and read.inputs["tags"] == {"team": ["a"]}
+    assert (
+        read.inputs is not None
+        and read.inputs["name"] == "adopt me"
+        and read.inputs["tags"] == {"team": ["a"]}
+    )
     assert read.outs is not None and read.outs["dataset_id"] == dataset_id
 
 
@@ -124,23 +145,34 @@ def test_dataset_delete_is_idempotent(sandbox: SandboxHandle) -> None:
 def test_dataset_sandbox_name_isolates(sandbox: SandboxHandle) -> None:
     _, dataset_id, outs = make_dataset(sandbox_name="dev")
     assert outs["sandbox_name"] == "dev"
-    assert dataset_id in sandbox.state("dev")["datasets"] and sandbox.state("prod")["datasets"] == {}
+    assert (
+        dataset_id in sandbox.state("dev")["datasets"] and sandbox.state("prod")["datasets"] == {}
+    )
 
 
 # ---------------------------------------------------------------- ProfileExportJob
 
 
-def test_job_waits_for_success_and_reports_progress(sandbox: SandboxHandle, capfd: pytest.CaptureFixture[str]) -> None:
+def test_job_waits_for_success_and_reports_progress(
+    sandbox: SandboxHandle, capfd: pytest.CaptureFixture[str]
+) -> None:
     _, dataset_id, _ = make_dataset()
     result = ProfileExportJobProvider().create(job_inputs(dataset_id))
     outs = result.outs or {}
     assert outs["status"] == "SUCCEEDED" and result.id == str(outs["job_id"])
-    assert outs["batch_id"] and outs["errors"] == [] and outs["metrics"]["totalTime"]["totalTimeInMs"] > 0
+    assert (
+        outs["batch_id"]
+        and outs["errors"] == []
+        and outs["metrics"]["totalTime"]["totalTimeInMs"] > 0
+    )
     assert outs["fields"] == GUIDE_JOB["fields"] and outs["wait_for_completion"] is True
     err = capfd.readouterr().err
     assert f"info: export job {result.id} submitted" in err and "-> SUCCEEDED" in err
     job = sandbox.app.store.space("prod").jobs[int(result.id)]
-    assert job["additionalFields"]["eventList"]["filter"]["fromIngestTimestamp"] == "2018-10-25T13:22:04-07:00"
+    assert (
+        job["additionalFields"]["eventList"]["filter"]["fromIngestTimestamp"]
+        == "2018-10-25T13:22:04-07:00"
+    )
     assert sandbox.app.violations == []
 
 
@@ -157,19 +189,28 @@ def test_failed_job_is_deleted_and_the_error_quotes_aep(sandbox: SandboxHandle) 
     with pytest.raises(AepJobFailedError) as info:
         ProfileExportJobProvider().create(job_inputs(dataset_id, fields=["_sandbox.fail"]))
     text = str(info.value)
-    assert "FAILED" in text and "[0090000009]" in text and "Job aborted." in text and "cancelled and deleted" in text
+    assert (
+        "FAILED" in text
+        and "[0090000009]" in text
+        and "Job aborted." in text
+        and "cancelled and deleted" in text
+    )
     assert sandbox.state()["jobs"] == {}, "nothing left behind"
 
 
 def test_wait_deadline_cancels_the_job(sandbox: SandboxHandle) -> None:
     _, dataset_id, _ = make_dataset()
     sandbox.app.config.job_duration = 30
-    with pytest.raises(AepWaitTimeoutError, match="wait_timeout_seconds=0.3.*cancelled and deleted"):
+    with pytest.raises(
+        AepWaitTimeoutError, match=r"wait_timeout_seconds=0\.3.*cancelled and deleted"
+    ):
         ProfileExportJobProvider().create(job_inputs(dataset_id, wait_timeout_seconds=0.3))
     assert sandbox.state()["jobs"] == {}
 
 
-def test_unknown_status_is_logged_and_waited_through(sandbox: SandboxHandle, capfd: pytest.CaptureFixture[str]) -> None:
+def test_unknown_status_is_logged_and_waited_through(
+    sandbox: SandboxHandle, capfd: pytest.CaptureFixture[str]
+) -> None:
     _, dataset_id, _ = make_dataset()
     result = ProfileExportJobProvider().create(job_inputs(dataset_id, fields=["_sandbox.odd"]))
     assert (result.outs or {})["status"] == "SUCCEEDED"
@@ -210,7 +251,9 @@ def test_job_read_follows_live_status_and_404_rules(sandbox: SandboxHandle) -> N
     assert live.outs is not None and live.outs["status"] == "SUCCEEDED" and live.inputs is None
     sandbox.app.store.delete_job("prod", int(created.id))
     kept = provider.read(created.id, live.outs)
-    assert kept.id == created.id and kept.outs == live.outs, "a SUCCEEDED job AEP forgot keeps its outputs"
+    assert kept.id == created.id and kept.outs == live.outs, (
+        "a SUCCEEDED job AEP forgot keeps its outputs"
+    )
     gone = provider.read(created.id, outs)
     assert (gone.id, gone.outs) == ("", {}), "an unfinished job that 404s is gone"
 
@@ -239,10 +282,17 @@ def test_job_delete_cancels_and_tolerates_404(sandbox: SandboxHandle) -> None:
 
 def test_segment_per_batch_reports_one_batch_per_segment(sandbox: SandboxHandle) -> None:
     _, dataset_id, _ = make_dataset()
-    segments = [{"segment_id": "seg-a", "segment_ns": "ups", "status": ["realized"]}, {"segment_id": "seg-b"}]
-    result = ProfileExportJobProvider().create(job_inputs(dataset_id, segments=segments, segment_per_batch=True))
+    segments = [
+        {"segment_id": "seg-a", "segment_ns": "ups", "status": ["realized"]},
+        {"segment_id": "seg-b"},
+    ]
+    result = ProfileExportJobProvider().create(
+        job_inputs(dataset_id, segments=segments, segment_per_batch=True)
+    )
     batches = (result.outs or {})["batches"]
-    assert [b["segment_id"] for b in batches] == ["seg-a", "seg-b"] and all(b["batch_id"] for b in batches)
+    assert [b["segment_id"] for b in batches] == ["seg-a", "seg-b"] and all(
+        b["batch_id"] for b in batches
+    )
     assert sandbox.app.violations == []
 
 
@@ -251,8 +301,12 @@ def test_update_of_wait_settings_touches_nothing_in_aep(sandbox: SandboxHandle) 
     provider = ProfileExportJobProvider()
     created = provider.create(job_inputs(dataset_id))
     before = len(sandbox.app.request_log)
-    updated = provider.update(created.id, created.outs or {}, job_inputs(dataset_id, wait_timeout_seconds=99))
-    assert (updated.outs or {})["wait_timeout_seconds"] == 99 and (updated.outs or {})["status"] == "SUCCEEDED"
+    updated = provider.update(
+        created.id, created.outs or {}, job_inputs(dataset_id, wait_timeout_seconds=99)
+    )
+    assert (updated.outs or {})["wait_timeout_seconds"] == 99 and (updated.outs or {})[
+        "status"
+    ] == "SUCCEEDED"
     assert len(sandbox.app.request_log) == before
 
 

@@ -11,7 +11,10 @@ BASE = {"AEP_ORG_ID": "ORG@AdobeOrg", "AEP_CLIENT_ID": "cid", "AEP_CLIENT_SECRET
 
 
 def test_config_wins_over_env_and_defaults_apply() -> None:
-    s = AepSettings.load({"aep:orgId": "CFG@AdobeOrg", "aep:sandboxName": "dev"}, {**BASE, "AEP_SANDBOX_NAME": "stage"})
+    s = AepSettings.load(
+        {"aep:orgId": "CFG@AdobeOrg", "aep:sandboxName": "dev"},
+        {**BASE, "AEP_SANDBOX_NAME": "stage"},
+    )
     assert s.org_id == "CFG@AdobeOrg"
     assert s.sandbox_name == "dev"
     assert s.endpoint == "https://platform.adobe.io"
@@ -44,13 +47,17 @@ def test_access_token_alone_needs_api_key_only() -> None:
     assert s.access_token == "tok" and s.client_id is None
 
 
-@pytest.mark.parametrize("url", ["http://platform.adobe.io", "http://10.0.0.5:8080", "ftp://x", "https://u:p@host"])
+@pytest.mark.parametrize(
+    "url", ["http://platform.adobe.io", "http://10.0.0.5:8080", "ftp://x", "https://u:p@host"]
+)
 def test_unsafe_endpoints_are_refused(url: str) -> None:
     with pytest.raises(AepConfigError, match="aep:endpoint"):
         AepSettings.load({"aep:endpoint": url}, BASE)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8765", "http://localhost:1", "http://[::1]:9", "https://x.example/"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8765", "http://localhost:1", "http://[::1]:9", "https://x.example/"]
+)
 def test_loopback_http_and_https_are_accepted(url: str) -> None:
     assert AepSettings.load({"aep:endpoint": url}, BASE).endpoint == url.rstrip("/")
 

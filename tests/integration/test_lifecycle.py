@@ -1,0 +1,196 @@
+"""The whole lifecycle through `python -m pulumi.dynamic` against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import grpc
+import pytest
+from pulumi.runtime.proto import provider_pb2
+
+from aep_pulumi.testing import SandboxHandle
+
+from .host import ProviderHost, Unknown
+
+pytestmark = pytest.mark.integration
+
+JOB = {
+    "fields": ["identities.id", "personalEmail.address"],
+    "merge_policy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
+    "event_list": {
+        "fields": ["environment.browserDetails.name"],
+        "from_ingest_timestamp": "2018-10-25T13:22:04-07:00",
+    },
+}
+
+
+def up_dataset(
+    host: ProviderHost, name: str = "target", **props: Any
+) -> tuple[str, dict[str, Any]]:
+    inputs, failures = host.check("dataset", name, {"name": "Profile Data Export", **props})
+    assert failures == []
+    created = host.create("dataset", name, inputs)
+    return created.id, created.outs
+
+
+def test_preview_checks_and_diffs_with_unknowns_without_calling_aep(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    before = len(live_sandbox.app.request_log)
+    inputs, failures = host.check("job", "export", {"dataset_id": Unknown(), **JOB})
+    assert failures == [] and inputs["wait_for_completion"] is True
+    olds = {**inputs, "dataset_id": "d1", "sandbox_name": "prod", "status": "SUCCEEDED"}
+    diff = host.diff("job", "export", "1", olds, {**inputs, "dataset_id": Unknown()})
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and "dataset_id" in diff.replaces
+    assert len(live_sandbox.app.request_log) == before, "preview made HTTP calls"
+
+
+def test_bad_input_is_a_check_failure_naming_the_property(host: ProviderHost) -> None:
+    _, failures = host.check(
+        "job",
+        "export",
+        {
+            "dataset_id": "d",
+            "event_list": {"from_ingest_timestamp": "last tuesday"},
+            "merge_policy": {"id": "m", "version": 0},
+        },
+    )
+    found = dict(failures)
+    assert "not an RFC 3339 timestamp" in found["event_list.from_ingest_timestamp"]
+    assert "1 or more" in found["merge_policy.version"]
+
+
+def test_up_noop_change_refresh_destroy(host: ProviderHost, live_sandbox: SandboxHandle) -> None:
+    dataset_id, ds_outs = up_dataset(host)
+    assert ds_outs["dataset_id"] == dataset_id and ds_outs["schema_id"].endswith("profile__union")
+
+    job_inputs, failures = host.check("job", "export", {"dataset_id": dataset_id, **JOB})
+    assert failures == []
+    job = host.create("job", "export", job_inputs)
+    assert (
+        job.outs["status"] == "SUCCEEDED"
+        and job.outs["batch_id"]
+        and job.id == str(int(job.outs["job_id"]))
+    )
+    assert f"export job {job.id}" in host.log_text()
+
+    # A second `up` with the same program: no changes.
+    assert (
+        host.diff("job", "export", job.id, job.outs, job_inputs).changes
+        == provider_pb2.DiffResponse.DIFF_NONE
+    )
+    ds_inputs, _ = host.check("dataset", "target", {"name": "Profile Data Export"})
+    assert (
+        host.diff("dataset", "target", dataset_id, ds_outs, ds_inputs).changes
+        == provider_pb2.DiffResponse.DIFF_NONE
+    )
+
+    # Changing what is exported replaces the job; renaming the dataset updates it in place.
+    changed, _ = host.check(
+        "job", "export", {"dataset_id": dataset_id, **JOB, "fields": ["identities.id"]}
+    )
+    assert list(host.diff("job", "export", job.id, job.outs, changed).replaces) == ["fields"]
+    renamed, _ = host.check("dataset", "target", {"name": "Renamed"})
+    diff = host.diff("dataset", "target", dataset_id, ds_outs, renamed)
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces) == []
+    ds_outs = host.update("dataset", "target", dataset_id, ds_outs, renamed)
+    assert ds_outs["name"] == "Renamed"
+    assert live_sandbox.state()["datasets"][dataset_id]["name"] == "Renamed"
+
+    # Refresh sees an out-of-band rename, then an out-of-band deletion.
+    live_sandbox.app.store.patch_dataset("prod", dataset_id, {"name": "Edited in the UI"})
+    read_id, read_outs, _ = host.read("dataset", "target", dataset_id, ds_outs)
+    assert read_id == dataset_id and read_outs["name"] == "Edited in the UI"
+    read_id, _, _ = host.read("job", "export", job.id, job.outs)
+    assert read_id == job.id
+
+    # Destroy: job first (it depends on the dataset), then the dataset.
+    host.delete("job", "export", job.id, job.outs)
+    host.delete("dataset", "target", dataset_id, ds_outs)
+    assert live_sandbox.state() == {"datasets": {}, "jobs": {}}
+    gone_id, _, _ = host.read("dataset", "target", dataset_id, ds_outs)
+    assert gone_id == ""
+
+
+def test_failing_job_fails_create_cleanly(host: ProviderHost, live_sandbox: SandboxHandle) -> None:
+    dataset_id, _ = up_dataset(host)
+    inputs, _ = host.check(
+        "job", "bad", {"dataset_id": dataset_id, "fields": ["_sandbox.fail.now"]}
+    )
+    with pytest.raises(grpc.RpcError) as info:
+        host.create("job", "bad", inputs)
+    details = info.value.details() or ""
+    assert (
+        "AepJobFailedError" in details
+        and "[0090000009]" in details
+        and "cancelled and deleted" in details
+    )
+    assert details.count('File "') <= 4, "a short trace, not one from deep inside the code"
+    assert live_sandbox.state()["jobs"] == {}
+
+
+def test_wait_deadline_fails_create_and_cancels(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    dataset_id, _ = up_dataset(host)
+    live_sandbox.app.config.job_duration = 60
+    inputs, _ = host.check("job", "slow", {"dataset_id": dataset_id, "wait_timeout_seconds": 0.5})
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as info:
+        host.create("job", "slow", inputs)
+    assert time.monotonic() - started < 10
+    assert "wait_timeout_seconds" in (info.value.details() or "")
+    assert live_sandbox.state()["jobs"] == {}
+
+
+def test_refresh_of_a_failed_job_then_replace(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    dataset_id, _ = up_dataset(host)
+    inputs, _ = host.check(
+        "job",
+        "nowait",
+        {"dataset_id": dataset_id, "fields": ["_sandbox.fail"], "wait_for_completion": False},
+    )
+    job = host.create("job", "nowait", inputs)
+    assert job.outs["status"] == "NEW"
+    time.sleep(0.6)
+    _, refreshed, _ = host.read("job", "nowait", job.id, job.outs)
+    assert refreshed["status"] == "FAILED" and refreshed["errors"][0]["code"] == "0090000009"
+    diff = host.diff("job", "nowait", job.id, refreshed, inputs)
+    assert "status" in diff.replaces
+
+
+def test_get_adopts_existing_objects_by_id(host: ProviderHost, live_sandbox: SandboxHandle) -> None:
+    dataset_id, _ = up_dataset(host, tags={"team": ["growth"]})
+    inputs, _ = host.check("job", "export", {"dataset_id": dataset_id, **JOB})
+    job = host.create("job", "export", inputs)
+    read_id, outs, adopted_inputs = host.read("dataset", "adopted", dataset_id, {}, as_get=True)
+    assert (
+        read_id == dataset_id
+        and adopted_inputs["name"] == "Profile Data Export"
+        and adopted_inputs["tags"] == {"team": ["growth"]}
+    )
+    read_id, outs, adopted_inputs = host.read("job", "adopted-job", job.id, {}, as_get=True)
+    assert read_id == job.id and outs["batch_id"] == job.outs["batch_id"]
+    assert adopted_inputs["dataset_id"] == dataset_id and adopted_inputs["fields"] == JOB["fields"]
+
+
+def test_every_sandbox_response_conformed_to_the_specs(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    dataset_id, _ = up_dataset(host)
+    inputs, _ = host.check(
+        "job",
+        "export",
+        {
+            "dataset_id": dataset_id,
+            **JOB,
+            "segments": [{"segment_id": "s1"}, {"segment_id": "s2"}],
+            "segment_per_batch": True,
+        },
+    )
+    job = host.create("job", "export", inputs)
+    assert len(job.outs["batches"]) == 2
+    assert live_sandbox.app.violations == []
