@@ -155,7 +155,8 @@ class SandboxApp:
         except HTTPException as exc:
             return gateway_error(exc.code or 405, str(exc.code), exc.description or "not allowed")
         if endpoint.startswith("admin_"):
-            return getattr(self, endpoint)(request, **args)
+            admin: Response = getattr(self, endpoint)(request, **args)
+            return admin
         fault = self.faults.pick(request.method, request.path)
         if fault is not None:
             early = self._apply_fault_before(fault, request, environ)
@@ -164,7 +165,7 @@ class SandboxApp:
         if endpoint == "ims_token":
             response = self.ims_token(request)
         else:
-            response = self._aep_call(endpoint, args, request)
+            response = self._aep_call(endpoint, dict(args), request)
         if fault is not None and fault.action == "drop_after":
             self._drop(environ)
         if fault is not None and fault.action == "malformed" and response.status_code < 300:

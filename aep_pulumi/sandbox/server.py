@@ -29,7 +29,8 @@ class SandboxServer:
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
-        self._server.daemon_threads = True
+        # Request threads must not keep the process alive after stop().
+        self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.host = host
         self.port = self._server.server_port
         self._thread: threading.Thread | None = None

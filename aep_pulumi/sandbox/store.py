@@ -350,7 +350,8 @@ class Store:
             view = {k: v for k, v in job.items() if not k.startswith("_")}
         if view["status"] != before:
             self.save()
-        return json.loads(json.dumps(view))
+        copy: dict[str, Any] = json.loads(json.dumps(view))
+        return copy
 
     def list_jobs(self, sandbox: str) -> list[dict[str, Any]]:
         with self.lock:
