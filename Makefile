@@ -1,0 +1,31 @@
+# One entry point for users, developers and CI.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: test install lint demo sandbox clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The whole suite: lint, types, unit, program (Pulumi mocks) and integration (provider host + sandbox).
+test: lint
+	$(BIN)/pytest -p no:cacheprovider -q
+
+sandbox: install
+	$(BIN)/aep-sandbox
+
+demo: install
+	$(BIN)/python scripts/demo.py
+
+clean:
+	rm -rf $(VENV) .pulumi-demo build *.egg-info
