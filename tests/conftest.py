@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from aep_pulumi.sandbox.specs import default_openapi_dir
+
 FIXTURES = Path(__file__).parent / "fixtures"
-OPENAPI_DIR = Path(__file__).resolve().parents[2] / "shared" / "aep-openapi"
 
 
 def seed_sample(name: str) -> Any:
@@ -21,7 +22,9 @@ def seed_sample(name: str) -> Any:
 @pytest.fixture(scope="session")
 def segmentation_spec() -> dict[str, Any]:
     """Adobe's segmentation.yaml, read from ../shared (never copied into the project)."""
-    with open(OPENAPI_DIR / "segmentation.yaml", encoding="utf-8") as fh:
+    openapi_dir = default_openapi_dir()
+    assert openapi_dir is not None, "set AEP_OPENAPI_DIR to Adobe's specs (../shared/aep-openapi)"
+    with open(openapi_dir / "segmentation.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
