@@ -1,6 +1,6 @@
 """The README's "Testing your own programs" example, kept here so the README stays true."""
 
-from aep_pulumi.providers import ProfileExportJobProvider, DatasetProvider
+from aep_pulumi.providers import DatasetProvider, ProfileExportJobProvider
 
 
 def test_my_export_settings(aep_sandbox_inprocess):

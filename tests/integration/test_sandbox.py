@@ -1,0 +1,282 @@
+"""aep-sandbox over real HTTP: the seed guide's flow, gateway checks, spec strictness, faults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from aep_pulumi.testing import TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_ORG, SandboxHandle
+
+from ..conftest import seed_sample
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def token(
+    url: str, client_id: str = TEST_CLIENT_ID, secret: str = TEST_CLIENT_SECRET
+) -> requests.Response:
+    return requests.post(
+        f"{url}/ims/token/v3",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "openid",
+        },
+        timeout=5,
+    )
+
+
+def headers(url: str, sandbox: str = "prod") -> dict[str, str]:
+    tok = token(url).json()["access_token"]
+    return {
+        "Authorization": f"Bearer {tok}",
+        "x-api-key": TEST_CLIENT_ID,
+        "x-gw-ims-org-id": TEST_ORG,
+        "x-sandbox-name": sandbox,
+    }
+
+
+def test_the_guides_flow_end_to_end(aep_sandbox: SandboxHandle) -> None:
+    url, h = aep_sandbox.url, headers(aep_sandbox.url)
+    created = requests.post(
+        f"{url}/data/foundation/catalog/dataSets",
+        json=seed_sample("create_dataset_request"),
+        headers=h,
+        timeout=5,
+    )
+    assert created.status_code == 201 and created.json()[0].startswith("@/dataSets/")
+    dataset_id = created.json()[0].rsplit("/", 1)[1]
+    body: dict[str, Any] = seed_sample("create_job_request")
+    body["destination"]["datasetId"] = dataset_id
+    job = requests.post(f"{url}/data/core/ups/export/jobs", json=body, headers=h, timeout=5)
+    assert (
+        job.status_code == 200
+        and job.json()["status"] == "NEW"
+        and job.json()["destination"]["batchId"]
+    )
+    job_id, batch_id = job.json()["id"], job.json()["destination"]["batchId"]
+    deadline = time.monotonic() + 5
+    while (
+        status := requests.get(
+            f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5
+        ).json()["status"]
+    ) != "SUCCEEDED":
+        assert time.monotonic() < deadline, status
+        time.sleep(0.1)
+    listing = requests.get(
+        f"{url}/data/core/ups/export/jobs", params={"limit": 10}, headers=h, timeout=5
+    ).json()
+    assert [r["id"] for r in listing["records"]] == [job_id] and listing["link"]["next"] == ""
+    batch = requests.get(
+        f"{url}/data/foundation/catalog/batches/{batch_id}", headers=h, timeout=5
+    ).json()
+    assert batch[batch_id]["status"] == "success"
+    files = requests.get(
+        f"{url}/data/foundation/export/batches/{batch_id}/files", headers=h, timeout=5
+    ).json()["data"]
+    file_id = files[0]["dataSetFileId"]
+    parts = requests.get(
+        f"{url}/data/foundation/export/files/{file_id}", headers=h, timeout=5
+    ).json()["data"]
+    content = requests.get(
+        f"{url}/data/foundation/export/files/{file_id}",
+        params={"path": parts[0]["name"]},
+        headers=h,
+        timeout=5,
+    )
+    first = content.text.splitlines()[0]
+    assert (
+        '"personalEmail": {"address":' in first
+        and '"eventList": [' in first
+        and "homeAddress" not in first
+    )
+    ranged = requests.get(
+        f"{url}/data/foundation/export/files/{file_id}",
+        params={"path": parts[0]["name"]},
+        headers={**h, "Range": "bytes=0-9"},
+        timeout=5,
+    )
+    assert ranged.status_code == 206 and ranged.content == content.content[:10]
+    cancelled = requests.delete(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] is True
+    assert (
+        requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5).status_code
+        == 404
+    )
+    assert aep_sandbox.app.violations == []
+
+
+@pytest.mark.parametrize(
+    ("drop", "status", "code"),
+    [
+        ("Authorization", 401, "401013"),
+        ("x-api-key", 403, "403000"),
+        ("x-gw-ims-org-id", 400, "400003"),
+    ],
+)
+def test_gateway_checks_answer_in_aeps_shape(
+    aep_sandbox: SandboxHandle, drop: str, status: int, code: str
+) -> None:
+    h = headers(aep_sandbox.url)
+    del h[drop]
+    reply = requests.get(f"{aep_sandbox.url}/data/core/ups/export/jobs", headers=h, timeout=5)
+    assert (
+        reply.status_code == status
+        and reply.json()["error_code"] == code
+        and reply.json()["message"]
+    )
+
+
+def test_non_conforming_requests_get_a_400_naming_the_violation(aep_sandbox: SandboxHandle) -> None:
+    h = headers(aep_sandbox.url)
+    reply = requests.post(
+        f"{aep_sandbox.url}/data/core/ups/export/jobs",
+        json={"fields": ["a", "b"], "destination": {"datasetId": "d"}, "schema": {"name": "x"}},
+        headers=h,
+        timeout=5,
+    )
+    assert reply.status_code == 400
+    assert "fields" in reply.text and "is not of type 'string'" in reply.text
+
+
+def test_sandboxes_are_isolated(aep_sandbox: SandboxHandle) -> None:
+    url = aep_sandbox.url
+    requests.post(
+        f"{url}/data/foundation/catalog/dataSets",
+        json={"name": "x", "schemaRef": {"id": "https://a", "contentType": "b"}},
+        headers=headers(url, "dev"),
+        timeout=5,
+    )
+    assert (
+        requests.get(
+            f"{url}/data/foundation/catalog/dataSets", headers=headers(url, "prod"), timeout=5
+        ).json()
+        == {}
+    )
+    assert (
+        len(
+            requests.get(
+                f"{url}/data/foundation/catalog/dataSets", headers=headers(url, "dev"), timeout=5
+            ).json()
+        )
+        == 1
+    )
+
+
+def test_configured_credentials_are_enforced(aep_sandbox: SandboxHandle) -> None:
+    aep_sandbox.app.config.credentials = {"only-me": "right"}
+    assert token(aep_sandbox.url, "only-me", "wrong").status_code == 401
+    assert token(aep_sandbox.url, "only-me", "right").json()["expires_in"] > 0
+
+
+def test_scripted_faults_and_the_request_log(aep_sandbox: SandboxHandle) -> None:
+    url, h = aep_sandbox.url, headers(aep_sandbox.url)
+    requests.post(
+        f"{url}/_sandbox/faults",
+        json={
+            "script": [
+                {
+                    "action": "throttle",
+                    "method": "GET",
+                    "retry_after_ms": 250,
+                    "retry_after_header": 1,
+                }
+            ]
+        },
+        timeout=5,
+    )
+    throttled = requests.get(f"{url}/data/core/ups/export/jobs", headers=h, timeout=5)
+    assert (
+        throttled.status_code == 429
+        and throttled.json()["retryAfterMs"] == 250
+        and throttled.headers["Retry-After"] == "1"
+    )
+    requests.post(
+        f"{url}/_sandbox/faults",
+        json={"script": [{"action": "drop_after", "method": "POST"}]},
+        timeout=5,
+    )
+    with pytest.raises(requests.ConnectionError):
+        requests.post(
+            f"{url}/data/foundation/catalog/dataSets",
+            json={"name": "x", "schemaRef": {"id": "https://a", "contentType": "b"}},
+            headers=h,
+            timeout=5,
+        )
+    assert len(aep_sandbox.state()["datasets"]) == 1, "processed, then the answer was lost"
+    logged = " ".join(
+        f"{e['method']} {e['path']} {e['status']}" for e in aep_sandbox.app.request_log
+    )
+    assert "GET /data/core/ups/export/jobs 429" in logged
+    assert h["Authorization"][7:] not in str(aep_sandbox.app.request_log)
+
+
+def test_cli_listens_quickly_and_stops(tmp_path: Path) -> None:
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aep_pulumi.sandbox",
+            "--port",
+            "0",
+            "--state-file",
+            str(tmp_path / "state.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert "listening on http://127.0.0.1:" in line
+        url = line.rsplit(" ", 1)[1].strip()
+        assert token(url).status_code == 200
+        assert time.monotonic() - started < 5
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert (tmp_path / "state.json").is_file()
+
+
+def test_demo_without_a_pulumi_cli_says_so_in_one_sentence() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PATH"}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + "/usr/bin:/bin"
+    if any((Path(p) / "pulumi").exists() for p in env["PATH"].split(os.pathsep)):
+        pytest.skip("a Pulumi CLI is installed here; the demo would run for real")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Pulumi CLI is not on PATH" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_reads_back_the_exported_records(
+    aep_sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import runpy
+
+    from aep_pulumi.providers import DatasetProvider, ProfileExportJobProvider
+
+    aep_sandbox.use()
+    dataset = DatasetProvider().create({"name": "demo"})
+    job = ProfileExportJobProvider().create(
+        {"dataset_id": dataset.id, "fields": ["identities.id", "personalEmail.address"]}
+    )
+    demo = runpy.run_path(str(ROOT / "scripts" / "demo.py"), run_name="demo")
+    demo["show_export"](aep_sandbox.env, (job.outs or {})["batch_id"])
+    out = capsys.readouterr().out
+    assert "24 records" in out and '"personalEmail": {"address":' in out
