@@ -10,6 +10,7 @@ to an empty shell.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
@@ -55,6 +56,25 @@ def log_warn(message: str) -> None:
 
 def to_check_result(inputs: dict[str, Any], failures: list[tuple[str, str]]) -> CheckResult:
     return CheckResult(inputs, [CheckFailure(path, reason) for path, reason in failures])
+
+
+Validator = Callable[[Mapping[str, Any]], tuple[dict[str, Any], list[tuple[str, str]]]]
+
+
+def require_valid(validate: Validator, props: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """Normalised inputs, or one clear error listing every failure (for direct calls)."""
+    inputs, failures = validate(props)
+    if failures:
+        detail = "; ".join(f"{path}: {reason}" for path, reason in failures)
+        raise AepError(f"invalid {kind} inputs: {detail}")
+    return inputs
+
+
+def changed_keys(
+    olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]
+) -> list[str]:
+    """The keys among ``keys`` whose value differs between old state and new inputs."""
+    return [k for k in keys if changed(olds.get(k), news.get(k))]
 
 
 def changed(old: Any, new: Any) -> bool:
@@ -119,8 +139,6 @@ class AepProviderBase(ResourceProvider):
 
     def default_sandbox(self) -> str:
         """The configured sandbox, read without requiring credentials (used by diff)."""
-        import os
-
         configured = (self._raw_config or {}).get("aep:sandboxName") or os.environ.get(
             "AEP_SANDBOX_NAME"
         )

@@ -19,7 +19,15 @@ from ..inputs import (
     dataset_create_request,
 )
 from ..models import DatasetRecord
-from .base import AepProviderBase, changed, log_warn, surface_errors, to_check_result
+from .base import (
+    AepProviderBase,
+    changed,
+    changed_keys,
+    log_warn,
+    require_valid,
+    surface_errors,
+    to_check_result,
+)
 
 REPLACE_ON = ("schema_id", "schema_content_type", "sandbox_name")
 UPDATE_IN_PLACE = ("name", "description", "tags")
@@ -27,11 +35,7 @@ SYSTEM_TAG_PREFIX = "adobe/"
 
 
 def _valid_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    inputs, failures = check_dataset_inputs(props)
-    if failures:
-        detail = "; ".join(f"{path}: {reason}" for path, reason in failures)
-        raise AepError(f"invalid Dataset inputs: {detail}")
-    return inputs
+    return require_valid(check_dataset_inputs, props, "Dataset")
 
 
 def _managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, list[str]] | None:
@@ -53,8 +57,8 @@ class DatasetProvider(AepProviderBase):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         inputs, _ = check_dataset_inputs(news)
         inputs["sandbox_name"] = self.effective_sandbox(inputs)
-        replaces = [k for k in REPLACE_ON if changed(olds.get(k), inputs.get(k))]
-        updates = [k for k in UPDATE_IN_PLACE if changed(olds.get(k), inputs.get(k))]
+        replaces = changed_keys(olds, inputs, REPLACE_ON)
+        updates = changed_keys(olds, inputs, UPDATE_IN_PLACE)
         return DiffResult(
             changes=bool(replaces or updates),
             replaces=replaces,

@@ -17,18 +17,22 @@ from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeo
 from ..inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs, export_job_request
 from ..models import STATUS_FAILED, STATUS_SUCCEEDED, ExportJob
 from ..waiter import PollSchedule, WaitOutcome, wait_for_jobs
-from .base import AepProviderBase, changed, log_info, log_warn, surface_errors, to_check_result
+from .base import (
+    AepProviderBase,
+    changed_keys,
+    log_info,
+    log_warn,
+    require_valid,
+    surface_errors,
+    to_check_result,
+)
 
 REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
 UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds")
 
 
 def _valid_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    inputs, failures = check_export_job_inputs(props)
-    if failures:
-        detail = "; ".join(f"{path}: {reason}" for path, reason in failures)
-        raise AepError(f"invalid ProfileExportJob inputs: {detail}")
-    return inputs
+    return require_valid(check_export_job_inputs, props, "ProfileExportJob")
 
 
 def describe_job_errors(job: ExportJob) -> str:
@@ -130,11 +134,11 @@ class ProfileExportJobProvider(AepProviderBase):
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         inputs, _ = check_export_job_inputs(news)
         inputs["sandbox_name"] = self.effective_sandbox(inputs)
-        replaces = [k for k in REPLACE_ON if changed(olds.get(k), inputs.get(k))]
+        replaces = changed_keys(olds, inputs, REPLACE_ON)
         if olds.get("status") == STATUS_FAILED:
             # A job that failed (seen on refresh) is re-run on the next `up`.
             replaces.append("status")
-        updates = [k for k in UPDATE_IN_PLACE if changed(olds.get(k), inputs.get(k))]
+        updates = changed_keys(olds, inputs, UPDATE_IN_PLACE)
         return DiffResult(
             changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from .app import SandboxApp
 from .faults import FaultPlan, FaultRates
@@ -59,8 +61,25 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _env_defaults(parser: argparse.ArgumentParser) -> None:
+    """Every option can also come from ``AEP_SANDBOX_<OPTION>`` (e.g. AEP_SANDBOX_THROTTLE_RATE)."""
+    for action in parser._actions:
+        if not action.option_strings or action.dest in ("help", "credential"):
+            continue
+        raw = os.environ.get(f"AEP_SANDBOX_{action.dest.upper()}")
+        if raw is None:
+            continue
+        if isinstance(action, argparse._StoreTrueAction):
+            action.default = raw.lower() in ("1", "true", "yes")
+        else:
+            convert: Any = action.type or str
+            action.default = convert(raw)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    _env_defaults(parser)
+    args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
         format="%(message)s",
