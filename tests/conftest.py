@@ -14,6 +14,17 @@ from aep_pulumi.sandbox.specs import default_openapi_dir
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+# The guide's main export, as ProfileExportJob inputs (dataset_id left out).
+GUIDE_JOB: dict[str, Any] = {
+    "fields": ["identities.id", "personalEmail.address"],
+    "merge_policy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
+    "event_list": {
+        "fields": ["environment.browserDetails.name"],
+        "from_ingest_timestamp": "2018-10-25T13:22:04-07:00",
+    },
+}
+
+
 def seed_sample(name: str) -> Any:
     """A request/response sample of the seed guide (JSON syntax fixed)."""
     return json.loads((FIXTURES / "seed" / f"{name}.json").read_text(encoding="utf-8"))

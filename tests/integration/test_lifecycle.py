@@ -11,18 +11,10 @@ from pulumi.runtime.proto import provider_pb2
 
 from aep_pulumi.testing import SandboxHandle
 
+from ..conftest import GUIDE_JOB as JOB
 from .host import ProviderHost, Unknown
 
 pytestmark = pytest.mark.integration
-
-JOB = {
-    "fields": ["identities.id", "personalEmail.address"],
-    "merge_policy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
-    "event_list": {
-        "fields": ["environment.browserDetails.name"],
-        "from_ingest_timestamp": "2018-10-25T13:22:04-07:00",
-    },
-}
 
 
 def up_dataset(

@@ -13,14 +13,7 @@ from aep_pulumi.errors import AepConfigError, AepJobFailedError, AepWaitTimeoutE
 from aep_pulumi.providers import DatasetProvider, ProfileExportJobProvider
 from aep_pulumi.testing import SandboxHandle
 
-GUIDE_JOB = {
-    "fields": ["identities.id", "personalEmail.address"],
-    "merge_policy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
-    "event_list": {
-        "fields": ["environment.browserDetails.name"],
-        "from_ingest_timestamp": "2018-10-25T13:22:04-07:00",
-    },
-}
+from ..conftest import GUIDE_JOB
 
 
 @pytest.fixture
