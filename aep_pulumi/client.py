@@ -267,9 +267,11 @@ class AepClient:
                 continue
             if status >= 400:
                 error = error_from_response(response, operation)
-                if method == "POST" and status >= 500 and isinstance(error, AepServerError):
-                    error.message += " (not retried: the request may have been applied)"
-                    error.args = (error._render(),)
+                if method == "POST" and isinstance(error, AepServerError):
+                    error = error.with_message(
+                        error.message + " (not retried: the request may have been applied)"
+                    )
+                    error.maybe_applied = True
                 raise error
             return response
 
@@ -289,10 +291,15 @@ class AepClient:
         response = self.request(
             "POST", f"{CATALOG}/dataSets", operation=op, json=body.to_api(), sandbox=sandbox
         )
-        refs = self._json(response, op)
-        if not isinstance(refs, list) or not refs or not isinstance(refs[0], str):
-            raise AepResponseError('expected a list like ["@/dataSets/<id>"]', operation=op)
-        return dataset_id_from_ref(refs[0])
+        try:
+            refs = self._json(response, op)
+            if not isinstance(refs, list) or not refs or not isinstance(refs[0], str):
+                raise AepResponseError('expected a list like ["@/dataSets/<id>"]', operation=op)
+            return dataset_id_from_ref(refs[0])
+        except AepResponseError as exc:
+            # AEP said 201: the dataset exists even though its id could not be read.
+            exc.maybe_applied = True
+            raise
 
     def get_dataset(self, dataset_id: str, *, sandbox: str | None = None) -> DatasetRecord:
         """``GET /dataSets/{id}``; raises :class:`AepNotFoundError` when it does not exist."""
@@ -377,7 +384,12 @@ class AepClient:
         response = self.request(
             "POST", f"{UPS}/export/jobs", operation=op, json=body.to_api(), sandbox=sandbox
         )
-        job: ExportJob = _parse(ExportJob, self._json(response, op), op)
+        try:
+            job: ExportJob = _parse(ExportJob, self._json(response, op), op)
+        except AepResponseError as exc:
+            # AEP said 200: the job was submitted even though the answer could not be read.
+            exc.maybe_applied = True
+            raise
         return job
 
     def get_export_job(self, job_id: int | str, *, sandbox: str | None = None) -> ExportJob:

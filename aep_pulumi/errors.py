@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+
+
+E = TypeVar("E", bound="AepError")
 
 
 class AepError(Exception):
@@ -28,13 +31,28 @@ class AepError(Exception):
         code: str | None = None,
         request_id: str | None = None,
         operation: str | None = None,
+        maybe_applied: bool = False,
     ) -> None:
         self.message = message
+        # True when a create may have taken effect in AEP although it raised (lost answer,
+        # 5xx after the body was sent, an unreadable 2xx): callers must reconcile, not retry.
+        self.maybe_applied = maybe_applied
         self.status = status
         self.code = code
         self.request_id = request_id
         self.operation = operation
         super().__init__(self._render())
+
+    def with_message(self: E, message: str) -> E:
+        """A copy of this error (same class and details) with another message."""
+        return type(self)(
+            message,
+            status=self.status,
+            code=self.code,
+            request_id=self.request_id,
+            operation=self.operation,
+            maybe_applied=self.maybe_applied,
+        )
 
     def _render(self) -> str:
         parts: list[str] = []
@@ -89,6 +107,10 @@ class AepAmbiguousResultError(AepConnectionError):
     Raised instead of retrying, because retrying a POST whose outcome is unknown can create a
     duplicate object in AEP.
     """
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("maybe_applied", True)
+        super().__init__(message, **kwargs)
 
 
 class AepResponseError(AepError):

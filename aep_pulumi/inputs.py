@@ -304,13 +304,17 @@ def _check_tags(v: Validation, value: Any) -> Any:
     return out
 
 
-def dataset_create_request(inputs: Mapping[str, Any]) -> DatasetCreateRequest:
-    """The Catalog body for normalised dataset inputs."""
+def dataset_create_request(
+    inputs: Mapping[str, Any], extra_tags: Mapping[str, list[str]] | None = None
+) -> DatasetCreateRequest:
+    """The Catalog body for normalised dataset inputs (plus provider-owned tags)."""
+    tags = {k: list(v) for k, v in (inputs.get("tags") or {}).items()}
+    tags.update(extra_tags or {})
     return DatasetCreateRequest(
         name=inputs["name"],
         description=inputs.get("description"),
         schemaRef=SchemaRef(id=inputs["schema_id"], contentType=inputs["schema_content_type"]),
-        tags={k: list(v) for k, v in inputs["tags"].items()} if inputs.get("tags") else None,
+        tags=tags or None,
     )
 
 

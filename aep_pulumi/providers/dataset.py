@@ -7,6 +7,7 @@ tag names this resource declares are managed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,10 +29,12 @@ from .base import (
     surface_errors,
     to_check_result,
 )
+from .reconcile import CREATE_TOKEN_TAG, create_or_adopt, find_dataset_by_token, lookup_delays
 
 REPLACE_ON = ("schema_id", "schema_content_type", "sandbox_name")
 UPDATE_IN_PLACE = ("name", "description", "tags")
-SYSTEM_TAG_PREFIX = "adobe/"
+# Tags owned by AEP itself and by this provider (the create token) are never reported as inputs.
+SYSTEM_TAG_PREFIXES = ("adobe/", "aep-pulumi/")
 
 
 def _valid_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def _valid_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
 def _managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, list[str]] | None:
     live = live or {}
     if keys is None:
-        picked = {k: list(v) for k, v in live.items() if not k.startswith(SYSTEM_TAG_PREFIX)}
+        picked = {k: list(v) for k, v in live.items() if not k.startswith(SYSTEM_TAG_PREFIXES)}
     else:
         picked = {k: list(live[k]) for k in keys if k in live}
     return picked or None
@@ -80,7 +83,14 @@ class DatasetProvider(AepProviderBase):
         inputs = _valid_inputs(props)
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
-        dataset_id = client.create_dataset(dataset_create_request(inputs), sandbox=sandbox)
+        token = uuid.uuid4().hex
+        body = dataset_create_request(inputs, {CREATE_TOKEN_TAG: [token]})
+        dataset_id = create_or_adopt(
+            "dataset",
+            lambda: client.create_dataset(body, sandbox=sandbox),
+            lambda: find_dataset_by_token(client, token, sandbox),
+            lookup_delays(client.settings.http_timeout),
+        )
         record: DatasetRecord | None
         try:
             record = client.get_dataset(dataset_id, sandbox=sandbox)

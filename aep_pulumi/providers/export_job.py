@@ -7,6 +7,7 @@ cancelled/deleted in AEP before the error is raised, so nothing is left behind.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +27,9 @@ from .base import (
     surface_errors,
     to_check_result,
 )
+from .reconcile import create_or_adopt, find_submitted_job, lookup_delays
 
+RECONCILE_SKEW_MS = 10_000
 REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
 UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds")
 
@@ -182,7 +185,16 @@ class ProfileExportJobProvider(AepProviderBase):
         inputs = _valid_inputs(props)
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
-        job = client.create_export_job(export_job_request(inputs), sandbox=sandbox)
+        body = export_job_request(inputs)
+        # Jobs created since just before this call (allowing for a little clock skew) can be
+        # this request's, if its answer is lost.
+        since_ms = int(time.time() * 1000) - RECONCILE_SKEW_MS
+        job = create_or_adopt(
+            "export job",
+            lambda: client.create_export_job(body, sandbox=sandbox),
+            lambda: find_submitted_job(client, body.to_api(), sandbox, since_ms),
+            lookup_delays(client.settings.http_timeout),
+        )
         if not inputs["wait_for_completion"]:
             log_info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
             return CreateResult(str(job.id), self._state(inputs, job))
@@ -190,12 +202,8 @@ class ProfileExportJobProvider(AepProviderBase):
             outcome = self._wait(client, job, sandbox, float(inputs["wait_timeout_seconds"]))
         except AepError as exc:
             cleanup = self._discard(client, job.id, sandbox)
-            raise type(exc)(
-                f"{exc.message}; while waiting for export job {job.id}, {cleanup}",
-                status=exc.status,
-                code=exc.code,
-                request_id=exc.request_id,
-                operation=exc.operation,
+            raise exc.with_message(
+                f"{exc.message}; while waiting for export job {job.id}, {cleanup}"
             ) from None
         final = outcome.jobs[job.id]
         if job.id in outcome.missing:

@@ -64,9 +64,11 @@ def test_dataset_create_reads_back_and_exists(sandbox: SandboxHandle) -> None:
     assert outs["dataset_id"] == dataset_id and isinstance(outs["created"], int)
     assert outs["schema_id"] == "https://ns.adobe.com/xdm/context/profile__union"
     assert outs["sandbox_name"] == "prod"
-    assert sandbox.state()["datasets"] == {
-        dataset_id: {"name": "Profile Data Export", "tags": {"team": ["growth"]}}
-    }
+    live = sandbox.state()["datasets"]
+    assert list(live) == [dataset_id] and live[dataset_id]["name"] == "Profile Data Export"
+    tags = live[dataset_id]["tags"]
+    assert tags["team"] == ["growth"] and len(tags["aep-pulumi/createToken"][0]) == 32
+    assert outs["tags"] == {"team": ["growth"]}, "the provider's own tag is not an input"
     assert sandbox.app.violations == []
 
 
