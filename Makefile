@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test install lint demo sandbox clean
+.PHONY: test install lint demo sandbox reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ lint: install
 # The whole suite: lint, types, unit, program (Pulumi mocks) and integration (provider host + sandbox).
 test: lint
 	$(BIN)/pytest -p no:cacheprovider -q
+
+# Re-run the fault scenarios and refresh the README's reliability table.
+reliability: install
+	$(BIN)/pytest -p no:cacheprovider -q tests/reliability
+	$(BIN)/python scripts/reliability_table.py --readme
 
 sandbox: install
 	$(BIN)/aep-sandbox

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import requests
 
-
 E = TypeVar("E", bound="AepError")
 
 

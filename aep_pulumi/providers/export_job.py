@@ -216,16 +216,13 @@ class ProfileExportJobProvider(AepProviderBase):
             raise AepJobFailedError(
                 f"export job {job.id} FAILED: {describe_job_errors(final)}; {cleanup}",
                 request_id=final.request_id,
-                code=final.errors[0].code if final.errors else None,
-                operation="export job",
             )
         if outcome.timed_out:
             cleanup = self._discard(client, job.id, sandbox)
             raise AepWaitTimeoutError(
                 f"export job {job.id} was still {final.status} after wait_timeout_seconds="
                 f"{inputs['wait_timeout_seconds']}; {cleanup}. Raise wait_timeout_seconds, or set "
-                "wait_for_completion=false to return as soon as the job is submitted",
-                operation="export job",
+                "wait_for_completion=false to return as soon as the job is submitted"
             )
         log_info(f"export job {job.id} SUCCEEDED (batch {final.batch_id})")
         return CreateResult(str(job.id), self._state(inputs, final))
@@ -267,12 +264,10 @@ class ProfileExportJobProvider(AepProviderBase):
                 raise AepJobFailedError(
                     f"export job {id_} FAILED: {describe_job_errors(final)}; it will be replaced on "
                     "the next `pulumi up --refresh`",
-                    operation="export job",
                 )
             if outcome.timed_out:
                 raise AepWaitTimeoutError(
                     f"export job {id_} was still {final.status} after {inputs['wait_timeout_seconds']}s",
-                    operation="export job",
                 )
         return UpdateResult(state)
 

@@ -1,0 +1,51 @@
+"""Render build/reliability.json (written by tests/reliability) as the README's Markdown table.
+
+python scripts/reliability_table.py            # print the table
+python scripts/reliability_table.py --readme   # replace the table in README.md
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+START, END = "<!-- reliability-table:start -->", "<!-- reliability-table:end -->"
+
+
+def render(results: list[dict[str, object]]) -> str:
+    lines = [
+        "| Fault | Where | Outcome | Datasets / jobs after | Duplicates | Orphans | Leaked secrets | Time (s) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        outcome = str(r["outcome"]).replace("|", "/")
+        if len(outcome) > 200:
+            outcome = outcome[:197] + "..."
+        lines.append(
+            f"| {r['fault']} | {r['where']} | {outcome} | {r['datasets_after']} / {r['jobs_after']} "
+            f"| {r['duplicates']} | {r['orphans']} | {r['leaked_secrets']} | {r['seconds']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    source = ROOT / "build" / "reliability.json"
+    if not source.is_file():
+        print("no build/reliability.json: run `pytest tests/reliability` first", file=sys.stderr)
+        return 1
+    table = render(json.loads(source.read_text(encoding="utf-8")))
+    if "--readme" not in argv:
+        print(table)
+        return 0
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    readme.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

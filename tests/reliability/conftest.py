@@ -1,0 +1,164 @@
+"""Reliability suite: providers through Pulumi's provider host against a faulty sandbox.
+
+Every scenario records its outcome, what exists in the sandbox afterwards, duplicates, orphans,
+leaked secrets and time. At the end of the session the results are written to
+``build/reliability.json`` and rendered as the README's table by ``scripts/reliability_table.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from aep_pulumi.sandbox import SandboxServer, ScriptedFault
+from aep_pulumi.testing import TEST_CLIENT_SECRET, SandboxHandle, make_app, sandbox_env
+
+from ..integration.host import ProviderHost
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS: list[dict[str, Any]] = []
+
+
+@dataclass
+class Result:
+    fault: str
+    where: str
+    outcome: str
+    datasets_after: int
+    jobs_after: int
+    duplicates: int
+    orphans: int
+    leaked_secrets: int
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def faulty_sandbox() -> Iterator[SandboxHandle]:
+    app = make_app(job_duration=0.4)
+    server = SandboxServer(app).start()
+    try:
+        yield SandboxHandle(server.url, app, sandbox_env(server.url))
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def host(faulty_sandbox: SandboxHandle) -> Iterator[ProviderHost]:
+    env = dict(faulty_sandbox.env)
+    env["AEP_HTTP_TIMEOUT_SECONDS"] = "1"
+    secret = env.pop("AEP_CLIENT_SECRET")
+    provider_host = ProviderHost(env)
+    provider_host.configure({"aep:clientSecret": secret})
+    try:
+        yield provider_host
+    finally:
+        provider_host.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean(faulty_sandbox: SandboxHandle) -> None:
+    with faulty_sandbox.app.store.lock:
+        faulty_sandbox.app.store.spaces.clear()
+    faulty_sandbox.app.faults.clear()
+    faulty_sandbox.app.config.job_duration = 0.4
+
+
+class Scenario:
+    """Runs one fault scenario and records what it left behind."""
+
+    def __init__(self, host: ProviderHost, sandbox: SandboxHandle) -> None:
+        self.host = host
+        self.sandbox = sandbox
+        self.kept: set[str] = set()
+        self.errors: list[str] = []
+        self.outputs: list[dict[str, Any]] = []
+
+    def inject(
+        self, action: str, method: str, path_contains: str, times: int = 1, **kwargs: Any
+    ) -> None:
+        self.sandbox.app.faults.add(
+            ScriptedFault(action, method=method, path_contains=path_contains, times=times, **kwargs)
+        )
+
+    def dataset(self, name: str = "target") -> str | None:
+        inputs, failures = self.host.check("dataset", name, {"name": f"reliability {name}"})
+        assert failures == []
+        return self._create("dataset", name, inputs)
+
+    def job(self, dataset_id: str, name: str = "export", **props: Any) -> dict[str, Any] | None:
+        inputs, failures = self.host.check(
+            "job", name, {"dataset_id": dataset_id, "fields": ["identities.id"], **props}
+        )
+        assert failures == []
+        created = self._create("job", name, inputs)
+        return self.outputs[-1] if created else None
+
+    def _create(self, kind: str, name: str, inputs: dict[str, Any]) -> str | None:
+        try:
+            created = self.host.create(kind, name, inputs)
+        except grpc.RpcError as exc:
+            self.errors.append(exc.details() or "")
+            return None
+        self.kept.add(created.id)
+        self.outputs.append(created.outs)
+        return created.id
+
+    def live(self) -> tuple[set[str], set[str]]:
+        state = self.sandbox.state()
+        return set(state["datasets"]), set(state["jobs"])
+
+    def leaked(self) -> int:
+        secrets = [TEST_CLIENT_SECRET, *self.sandbox.app.store.tokens]
+        haystacks = [
+            self.host.log_text(),
+            json.dumps(self.outputs),
+            "\n".join(self.errors),
+            json.dumps(self.sandbox.app.request_log),
+        ]
+        return sum(1 for s in secrets for h in haystacks if s and s in h)
+
+    def record(self, fault: str, where: str, started: float) -> Result:
+        datasets, jobs = self.live()
+        extra = (datasets | jobs) - self.kept
+        succeeded = not self.errors
+        outcome = "success" if succeeded else "clear error: " + _first_line(self.errors[-1])
+        result = Result(
+            fault=fault,
+            where=where,
+            outcome=outcome,
+            datasets_after=len(datasets),
+            jobs_after=len(jobs),
+            duplicates=len(extra) if succeeded else 0,
+            orphans=len(extra) if not succeeded else 0,
+            leaked_secrets=self.leaked(),
+            seconds=round(time.monotonic() - started, 2),
+        )
+        RESULTS.append(asdict(result))
+        return result
+
+
+def _first_line(details: str) -> str:
+    """The error line a user sees (the last line of the short trace)."""
+    lines = [line for line in details.strip().splitlines() if line.strip()]
+    text = lines[-1] if lines else details
+    return text.split(": ", 1)[1] if text.startswith("aep_pulumi.") and ": " in text else text
+
+
+@pytest.fixture
+def scenario(host: ProviderHost, faulty_sandbox: SandboxHandle) -> Callable[[], Scenario]:
+    return lambda: Scenario(host, faulty_sandbox)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not RESULTS:
+        return
+    out = ROOT / "build"
+    out.mkdir(exist_ok=True)
+    (out / "reliability.json").write_text(json.dumps(RESULTS, indent=2), encoding="utf-8")

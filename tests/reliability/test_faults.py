@@ -1,0 +1,174 @@
+"""For every injected fault: a success or a clear error, 0 duplicates, 0 orphans, 0 leaked secrets."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from .conftest import Result, Scenario
+
+Make = Callable[[], Scenario]
+
+
+def ok(result: Result) -> None:
+    assert result.outcome == "success", result
+    assert (result.duplicates, result.orphans, result.leaked_secrets) == (0, 0, 0), result
+
+
+def clean_error(result: Result, contains: str) -> None:
+    assert result.outcome.startswith("clear error"), result
+    assert contains in result.outcome, result.outcome
+    assert (result.duplicates, result.orphans, result.leaked_secrets) == (0, 0, 0), result
+
+
+def run_export(s: Scenario, **job_props: object) -> None:
+    dataset_id = s.dataset()
+    if dataset_id is not None:
+        s.job(dataset_id, **job_props)
+
+
+@pytest.mark.parametrize(
+    ("fault", "kwargs"),
+    [
+        ("429 with retryAfterMs", {"retry_after_ms": 300, "retry_after_header": None}),
+        ("429 with Retry-After", {"retry_after_ms": None, "retry_after_header": 0.3}),
+    ],
+)
+def test_throttling_on_create_and_poll(
+    scenario: Make, fault: str, kwargs: dict[str, object]
+) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject("throttle", "POST", "/dataSets", **kwargs)
+    s.inject("throttle", "POST", "/export/jobs", **kwargs)
+    s.inject("throttle", "GET", "/export/jobs/", times=2, **kwargs)
+    run_export(s)
+    result = s.record(fault, "every create and two polls", started)
+    ok(result)
+    assert result.datasets_after == 1 and result.jobs_after == 1
+    assert result.seconds >= 0.6, "the server's delay was honoured"
+
+
+def test_burst_of_5xx_on_polls(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    for status in (500, 502, 503):
+        s.inject("error", "GET", "/export/jobs/", status=status)
+    run_export(s)
+    ok(s.record("500, 502, 503 in a row", "job polls", started))
+
+
+def test_one_5xx_on_create_is_reconciled_then_retried(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject("error", "POST", "/export/jobs", status=503)
+    run_export(s)
+    result = s.record("503 on create (not processed)", "POST /export/jobs", started)
+    ok(result)
+    assert result.jobs_after == 1
+
+
+def test_persistent_5xx_on_create_is_a_clear_error(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject("error", "POST", "/export/jobs", status=502, times=5)
+    run_export(s)
+    result = s.record("502 on every create", "POST /export/jobs", started)
+    clean_error(result, "nothing was created")
+    assert result.jobs_after == 0
+
+
+def test_latency_beyond_the_client_timeout_on_polls(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject("latency", "GET", "/export/jobs/", latency_ms=1300)
+    run_export(s)
+    ok(s.record("latency 1.3 s > 1 s timeout", "a job poll", started))
+
+
+def test_latency_beyond_the_client_timeout_on_create(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject("latency", "POST", "/export/jobs", latency_ms=1300)
+    run_export(s)
+    result = s.record("latency 1.3 s > 1 s timeout", "POST /export/jobs (processed late)", started)
+    ok(result)
+    assert result.jobs_after == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "path", "label"),
+    [
+        ("drop_before", "/dataSets", "POST /dataSets"),
+        ("drop_after", "/dataSets", "POST /dataSets"),
+        ("drop_before", "/export/jobs", "POST /export/jobs"),
+        ("drop_after", "/export/jobs", "POST /export/jobs"),
+    ],
+)
+def test_dropped_connections_on_create(scenario: Make, action: str, path: str, label: str) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject(action, "POST", path)
+    run_export(s)
+    when = "before" if action == "drop_before" else "after"
+    result = s.record(f"connection dropped {when} processing", label, started)
+    ok(result)
+    assert (result.datasets_after, result.jobs_after) == (1, 1)
+
+
+def test_expired_token(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject("expire_token", "GET", "/export/jobs/")
+    run_export(s)
+    ok(s.record("token expired (401)", "a job poll", started))
+
+
+def test_malformed_body_on_create_is_reconciled(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject("malformed", "POST", "/export/jobs")
+    run_export(s)
+    result = s.record("malformed JSON body (200)", "POST /export/jobs", started)
+    ok(result)
+    assert result.jobs_after == 1
+
+
+def test_malformed_body_on_poll(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    s.inject("malformed", "GET", "/export/jobs/")
+    run_export(s)
+    clean_error(
+        s.record("malformed JSON body (200)", "a job poll", started), "cancelled and deleted"
+    )
+
+
+def test_unknown_job_status(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    run_export(s, fields=["_sandbox.odd"])
+    ok(s.record("unknown job status", "job polls", started))
+    assert "unknown status 'QUEUED_FOR_SPARK'" in s.host.log_text()
+
+
+def test_failing_job(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    run_export(s, fields=["_sandbox.fail"])
+    result = s.record("job FAILED", "AEP job", started)
+    clean_error(result, "[0090000009]")
+    assert result.jobs_after == 0
+
+
+def test_job_outlasting_the_wait(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    s.sandbox.app.config.job_duration = 30
+    run_export(s, wait_timeout_seconds=0.8)
+    result = s.record("job outlasts wait_timeout_seconds", "AEP job", started)
+    clean_error(result, "wait_timeout_seconds")
+    assert result.jobs_after == 0
+
+
+def test_dropped_connection_on_destroy(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    run_export(s)
+    dataset_out, job_out = s.outputs
+    s.inject("drop_before", "DELETE", "/export/jobs/")
+    s.inject("error", "DELETE", "/dataSets/", status=503)
+    s.host.delete("job", "export", str(int(job_out["job_id"])), job_out)
+    s.host.delete("dataset", "target", dataset_out["dataset_id"], dataset_out)
+    s.kept.clear()
+    result = s.record("connection dropped / 503", "destroy (DELETE)", started)
+    ok(result)
+    assert (result.datasets_after, result.jobs_after) == (0, 0)
