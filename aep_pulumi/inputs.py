@@ -232,7 +232,7 @@ class Validation:
     def unknown_keys(self, props: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
         for key in props:
             if key not in allowed and not key.startswith("__"):
-                self.fail(key, "unknown property")
+                self.fail(key or '""', "unknown property")
 
 
 def _type_name(value: Any) -> str:
