@@ -4,10 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from aep_pulumi.provider_host import ProviderHost
 from aep_pulumi.sandbox import SandboxServer
 from aep_pulumi.testing import SandboxHandle, make_app, sandbox_env
-
-from .host import ProviderHost
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
+from aep_pulumi.provider_host import ProviderHost, Unknown
 from aep_pulumi.testing import SandboxHandle
 
 from ..conftest import GUIDE_JOB as JOB
-from .host import ProviderHost, Unknown
 
 pytestmark = pytest.mark.integration
 

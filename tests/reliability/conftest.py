@@ -17,10 +17,9 @@ from typing import Any
 import grpc
 import pytest
 
+from aep_pulumi.provider_host import ProviderHost
 from aep_pulumi.sandbox import SandboxServer, ScriptedFault
 from aep_pulumi.testing import TEST_CLIENT_SECRET, SandboxHandle, make_app, sandbox_env
-
-from ..integration.host import ProviderHost
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS: list[dict[str, Any]] = []

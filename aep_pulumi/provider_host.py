@@ -1,8 +1,9 @@
-"""Drive providers through Pulumi's own dynamic provider host over gRPC (DESIGN §3).
+"""Drive the providers through Pulumi's own dynamic provider host, over gRPC, without the CLI.
 
-`python -m pulumi.dynamic` is the process the Pulumi engine starts for Python dynamic
-resources; this helper starts it the same way, reads its port, and speaks the
-ResourceProvider protocol to it.
+``python -m pulumi.dynamic`` is the process the Pulumi engine starts for Python dynamic
+resources. :class:`ProviderHost` starts it the same way, reads its port, and speaks the
+ResourceProvider protocol to it (Configure, Check, Diff, Create, Read, Update, Delete). Tests
+and benchmarks use it; so can users who want to exercise their stack's providers for real.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 
-from aep_pulumi.providers import DatasetProvider, ProfileExportJobProvider
+from .providers import DatasetProvider, ProfileExportJobProvider
 
 TYPES = {
     "dataset": ("pulumi-python:dynamic/aep:Dataset", DatasetProvider),
@@ -49,7 +50,8 @@ def _to_struct(props: dict[str, Any]) -> struct_pb2.Struct:
 
 
 def _from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(struct)
+    as_dict: dict[str, Any] = json_format.MessageToDict(struct)
+    return as_dict
 
 
 @dataclass
@@ -129,7 +131,8 @@ class ProviderHost:
 
     def diff(
         self, kind: str, name: str, id_: str, olds: dict[str, Any], news: dict[str, Any]
-    ) -> provider_pb2.DiffResponse:
+    ) -> Any:
+        """The raw ``DiffResponse`` (``changes``, ``replaces``...)."""
         return self.stub.Diff(
             provider_pb2.DiffRequest(
                 id=id_,
