@@ -15,6 +15,8 @@ from .resources import (
     MergePolicyArgs,
     ProfileExportJob,
     ProfileExportJobArgs,
+    ProfileExportWait,
+    ProfileExportWaitArgs,
     SegmentArgs,
     SegmentQualificationTimeArgs,
 )
@@ -30,6 +32,8 @@ __all__ = [
     "MergePolicyArgs",
     "ProfileExportJob",
     "ProfileExportJobArgs",
+    "ProfileExportWait",
+    "ProfileExportWaitArgs",
     "SegmentArgs",
     "SegmentQualificationTimeArgs",
     "__version__",

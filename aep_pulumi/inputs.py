@@ -518,3 +518,44 @@ def export_job_request(inputs: Mapping[str, Any]) -> ExportJobRequest:
         ),
         schema=ExportSchema(name=inputs.get("schema_name") or DEFAULT_SCHEMA_NAME),
     )
+
+
+# ---------------------------------------------------------------- ProfileExportWait
+
+WAIT_INPUTS = ("job_ids", "timeout_seconds", "sandbox_name")
+WAIT_OUTPUTS = ("statuses", "batch_ids", "errors")
+
+
+def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Validate a ``ProfileExportWait``'s inputs and apply defaults."""
+    v = Validation()
+    v.unknown_keys(props, WAIT_INPUTS + WAIT_OUTPUTS)
+    job_ids = props.get("job_ids")
+    normalised: Any = job_ids
+    if job_ids is None:
+        v.fail("job_ids", "is required (the `id` of each ProfileExportJob to wait for)")
+    elif not is_unknown(job_ids):
+        if not isinstance(job_ids, (list, tuple)) or not job_ids:
+            v.fail("job_ids", "must be a non-empty list of export job ids")
+            normalised = None
+        else:
+            normalised = []
+            for i, item in enumerate(job_ids):
+                if is_unknown(item):
+                    normalised.append(item)
+                elif isinstance(item, bool) or not re.fullmatch(
+                    r"[0-9]{1,19}", str(item).removesuffix(".0")
+                ):
+                    v.fail(
+                        f"job_ids[{i}]", f"must be an export job id (a whole number), got {item!r}"
+                    )
+                else:
+                    normalised.append(str(item).removesuffix(".0"))
+    out = {
+        "job_ids": normalised,
+        "timeout_seconds": v.positive_number(
+            "timeout_seconds", props.get("timeout_seconds"), DEFAULT_WAIT_TIMEOUT_SECONDS
+        ),
+        "sandbox_name": v.sandbox("sandbox_name", props.get("sandbox_name")),
+    }
+    return _drop_none(out), v.failures

@@ -22,11 +22,12 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 
-from .providers import DatasetProvider, ProfileExportJobProvider
+from .providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
 
 TYPES = {
     "dataset": ("pulumi-python:dynamic/aep:Dataset", DatasetProvider),
     "job": ("pulumi-python:dynamic/aep:ProfileExportJob", ProfileExportJobProvider),
+    "wait": ("pulumi-python:dynamic/aep:ProfileExportWait", ProfileExportWaitProvider),
 }
 
 

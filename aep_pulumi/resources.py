@@ -14,8 +14,15 @@ from typing import Any
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 
-from .inputs import DATASET_INPUTS, DATASET_OUTPUTS, JOB_INPUTS, JOB_OUTPUTS
-from .providers import DatasetProvider, ProfileExportJobProvider
+from .inputs import (
+    DATASET_INPUTS,
+    DATASET_OUTPUTS,
+    JOB_INPUTS,
+    JOB_OUTPUTS,
+    WAIT_INPUTS,
+    WAIT_OUTPUTS,
+)
+from .providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
 
 
 def _to_props(value: Any) -> Any:
@@ -268,3 +275,54 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
         return ProfileExportJob(
             resource_name, None, ResourceOptions.merge(opts, ResourceOptions(id=id))
         )
+
+
+# ---------------------------------------------------------------- ProfileExportWait
+
+
+@dataclasses.dataclass
+class ProfileExportWaitArgs:
+    """Inputs of a :class:`ProfileExportWait`."""
+
+    job_ids: Input[Sequence[Input[str]]] | None = None
+    timeout_seconds: Input[float] | None = None
+    sandbox_name: Input[str] | None = None
+
+
+class ProfileExportWait(pulumi.dynamic.Resource, module="aep", name="ProfileExportWait"):
+    """Waits for many export jobs at once (submit them with ``wait_for_completion=False``).
+
+    Holds one provider thread and polls every job in one loop, so N exports in a stack finish in
+    about one export's time. A FAILED job fails the deploy with AEP's errors; it stays FAILED in
+    AEP and ``pulumi up --refresh`` replaces it. Jobs still running at ``timeout_seconds`` are
+    cancelled.
+    """
+
+    job_ids: Output[list[str]]
+    timeout_seconds: Output[float]
+    sandbox_name: Output[str]
+    statuses: Output[dict[str, str]]
+    batch_ids: Output[dict[str, str]]
+    errors: Output[dict[str, list[dict[str, Any]]]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ProfileExportWaitArgs | None = None,
+        opts: ResourceOptions | None = None,
+        *,
+        job_ids: Input[Sequence[Input[str]]] | None = None,
+        timeout_seconds: Input[float] | None = None,
+        sandbox_name: Input[str] | None = None,
+    ) -> None:
+        if isinstance(args, ResourceOptions) and opts is None:
+            args, opts = None, args
+        props = _merge_args(
+            "ProfileExportWait",
+            args,
+            ProfileExportWaitArgs,
+            {"job_ids": job_ids, "timeout_seconds": timeout_seconds, "sandbox_name": sandbox_name},
+        )
+        for key in (*WAIT_INPUTS, *WAIT_OUTPUTS):
+            props.setdefault(key, None)
+        super().__init__(ProfileExportWaitProvider(), resource_name, props, opts)

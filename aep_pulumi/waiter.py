@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .client import AepClient
-from .errors import AepNotFoundError
+from .errors import AepNotFoundError, AepThrottledError
 from .models import KNOWN_STATUSES, ExportJob
 
 ProgressFn = Callable[[str], None]
+# From this many jobs up, one listing per round replaces a GET per job.
+LIST_POLL_THRESHOLD = 2
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,35 @@ def _format_elapsed(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
+def _fetch_round(
+    client: AepClient, pending: list[ExportJob], sandbox: str | None
+) -> tuple[dict[int, ExportJob], set[int], int]:
+    """Fresh copies of ``pending`` jobs: one listing for many jobs, single GETs for the rest.
+
+    Returns ``(fresh jobs by id, ids AEP no longer knows, HTTP requests made)``.
+    """
+    fresh: dict[int, ExportJob] = {}
+    missing: set[int] = set()
+    requests_made = 0
+    wanted = {j.id for j in pending}
+    if len(pending) >= LIST_POLL_THRESHOLD:
+        # The newest jobs come first, so ours are normally all on the first page.
+        page = client.list_export_jobs_page(
+            sandbox=sandbox, limit=min(100, max(20, 2 * len(pending)))
+        )
+        requests_made += 1
+        fresh.update({j.id: j for j in page.records if j.id in wanted})
+    for job in pending:
+        if job.id in fresh:
+            continue
+        requests_made += 1
+        try:
+            fresh[job.id] = client.get_export_job(job.id, sandbox=sandbox)
+        except AepNotFoundError:
+            missing.add(job.id)
+    return fresh, missing, requests_made
+
+
 def wait_for_jobs(
     client: AepClient,
     jobs: Iterable[ExportJob],
@@ -75,13 +106,17 @@ def wait_for_jobs(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     heartbeat_every: float = 60.0,
+    poll_first: bool = False,
 ) -> WaitOutcome:
     """Poll ``jobs`` until each is SUCCEEDED or FAILED, or ``timeout`` seconds pass.
 
-    Reports every status change through ``progress`` and, while nothing changes, the elapsed
-    time at most once per ``heartbeat_every`` seconds. Unknown statuses are reported once
-    through ``warn`` and treated as still running. A job that AEP stops returning (404) is
-    recorded in ``missing``.
+    One loop serves every job: each round lists the newest jobs once (from
+    ``LIST_POLL_THRESHOLD`` jobs up) and GETs only those not on that page. Reports every status
+    change through ``progress`` and, while nothing changes, the elapsed time at most once per
+    ``heartbeat_every`` seconds. Unknown statuses are reported once through ``warn`` and treated
+    as still running. A job that AEP stops returning (404) is recorded in ``missing``. When AEP
+    keeps throttling (429 after the client's own retries) the round is skipped and the interval
+    grows. ``poll_first`` polls at once instead of waiting one interval first.
     """
     outcome = WaitOutcome(jobs={j.id: j for j in jobs})
     started = clock()
@@ -99,26 +134,33 @@ def wait_for_jobs(
         if now >= deadline:
             outcome.timed_out = True
             return outcome
-        sleep(min(schedule.interval(poll_number), max(0.0, deadline - now)))
+        if poll_number or not poll_first:
+            sleep(min(schedule.interval(poll_number), max(0.0, deadline - now)))
         poll_number += 1
+        try:
+            fresh, missing, requests_made = _fetch_round(client, pending, sandbox)
+        except AepThrottledError:
+            warn("AEP is throttling status checks; polling less often")
+            poll_number += 1
+            continue
+        outcome.polls += requests_made
+        for job_id in missing:
+            outcome.missing.add(job_id)
+            warn(f"export job {job_id} is no longer known to AEP")
         for job in pending:
-            try:
-                fresh = client.get_export_job(job.id, sandbox=sandbox)
-            except AepNotFoundError:
-                outcome.missing.add(job.id)
-                warn(f"export job {job.id} is no longer known to AEP")
+            new = fresh.get(job.id)
+            if new is None:
                 continue
-            outcome.polls += 1
-            if fresh.status != job.status:
+            if new.status != job.status:
                 progress(
-                    f"export job {job.id}: {job.status} -> {fresh.status} "
+                    f"export job {job.id}: {job.status} -> {new.status} "
                     f"after {_format_elapsed(clock() - started)}"
                 )
                 last_heartbeat = clock()
-            if fresh.status not in KNOWN_STATUSES and fresh.status not in warned:
-                warned.add(fresh.status)
-                warn(f"export job {job.id} reports unknown status {fresh.status!r}; still waiting")
-            outcome.jobs[job.id] = fresh
+            if new.status not in KNOWN_STATUSES and new.status not in warned:
+                warned.add(new.status)
+                warn(f"export job {job.id} reports unknown status {new.status!r}; still waiting")
+            outcome.jobs[job.id] = new
         now = clock()
         if now - last_heartbeat >= heartbeat_every:
             waiting = [j for j in outcome.jobs.values() if not j.is_terminal]

@@ -2,5 +2,6 @@
 
 from .dataset import DatasetProvider
 from .export_job import ProfileExportJobProvider
+from .export_wait import ProfileExportWaitProvider
 
-__all__ = ["DatasetProvider", "ProfileExportJobProvider"]
+__all__ = ["DatasetProvider", "ProfileExportJobProvider", "ProfileExportWaitProvider"]

@@ -161,3 +161,21 @@ def test_get_adopts_by_id(mocks: RecordingMocks) -> Any:
         assert dataset_id == "5cf6bcf79ecc7c14530fe436"
 
     return adopted.dataset_id.apply(check)
+
+
+@pulumi.runtime.test
+def test_many_exports_example_waits_for_every_job(mocks: RecordingMocks) -> Any:
+    program = run_example("many_exports")
+
+    def check(_: Any) -> None:
+        jobs = [
+            r
+            for r in mocks.resources.values()
+            if r.typ == "pulumi-python:dynamic/aep:ProfileExportJob"
+        ]
+        assert len(jobs) == 12 and all(j.inputs["wait_for_completion"] is False for j in jobs)
+        wait = mocks.resources["all-exports"]
+        assert wait.typ == "pulumi-python:dynamic/aep:ProfileExportWait"
+        assert len(wait.inputs["job_ids"]) == 12 and wait.inputs["timeout_seconds"] == 7200
+
+    return program["done"].job_ids.apply(check)

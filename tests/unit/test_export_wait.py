@@ -1,0 +1,90 @@
+"""ProfileExportWait called directly: one poller for many jobs, same failure semantics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from aep_pulumi.errors import AepJobFailedError, AepWaitTimeoutError
+from aep_pulumi.providers import (
+    DatasetProvider,
+    ProfileExportJobProvider,
+    ProfileExportWaitProvider,
+)
+from aep_pulumi.testing import SandboxHandle
+
+
+@pytest.fixture
+def sandbox(aep_sandbox_inprocess: SandboxHandle) -> SandboxHandle:
+    return aep_sandbox_inprocess.use()
+
+
+def submit(count: int, **extra: Any) -> list[str]:
+    dataset = DatasetProvider().create({"name": "many"})
+    provider = ProfileExportJobProvider()
+    ids = []
+    for n in range(count):
+        inputs = provider.check(
+            {},
+            {
+                "dataset_id": dataset.id,
+                "fields": ["identities.id"],
+                "segments": [{"segment_id": f"s{n}"}],
+                "wait_for_completion": False,
+                **extra,
+            },
+        ).inputs
+        ids.append(provider.create(inputs).id)
+    return ids
+
+
+def test_waits_for_all_jobs_with_one_listing_per_round(sandbox: SandboxHandle) -> None:
+    ids = submit(6)
+    before = len(sandbox.app.request_log)
+    result = ProfileExportWaitProvider().create({"job_ids": ids})
+    outs = result.outs or {}
+    assert set(outs["statuses"].values()) == {"SUCCEEDED"} and set(outs["statuses"]) == set(ids)
+    assert all(outs["batch_ids"][i] for i in ids)
+    polls = [p for p in sandbox.app.request_log[before:] if not p["path"].startswith("/ims/")]
+    assert polls and all(p["path"] == "/data/core/ups/export/jobs" for p in polls), (
+        "listings, not a GET per job"
+    )
+    assert sandbox.app.violations == []
+
+
+def test_failed_jobs_fail_the_wait_and_stay_for_refresh(sandbox: SandboxHandle) -> None:
+    ids = submit(2) + submit(1, fields=["_sandbox.fail"])
+    with pytest.raises(AepJobFailedError) as info:
+        ProfileExportWaitProvider().create({"job_ids": ids})
+    text = str(info.value)
+    assert f"job {ids[2]}: [0090000009]" in text and "1 of 3" in text and "--refresh" in text
+    assert sandbox.state()["jobs"][ids[2]]["status"] == "FAILED"
+
+
+def test_deadline_cancels_the_unfinished_jobs(sandbox: SandboxHandle) -> None:
+    sandbox.app.config.job_duration = 30
+    ids = submit(3)
+    with pytest.raises(AepWaitTimeoutError, match="3 export job"):
+        ProfileExportWaitProvider().create({"job_ids": ids, "timeout_seconds": 0.3})
+    assert sandbox.state()["jobs"] == {}
+
+
+def test_check_and_diff() -> None:
+    provider = ProfileExportWaitProvider()
+    assert dict((f.property, f.reason) for f in provider.check({}, {}).failures)[
+        "job_ids"
+    ].startswith("is required")
+    bad = provider.check({}, {"job_ids": ["12", "x/1"]}).failures
+    assert [f.property for f in bad] == ["job_ids[1]"]
+    assert provider.check({}, {"job_ids": [Unknown(), 5.0]}).failures == []
+    olds = {
+        "job_ids": ["1", "2"],
+        "timeout_seconds": 3600,
+        "sandbox_name": "prod",
+        "statuses": {"1": "SUCCEEDED", "2": "SUCCEEDED"},
+    }
+    assert provider.diff("1,2", olds, {"job_ids": ["2", "1"]}).changes is False
+    assert provider.diff("1,2", olds, {"job_ids": ["1", "3"]}).replaces == ["job_ids"]
+    assert provider.diff("1,2", olds, {"job_ids": [Unknown(), "2"]}).replaces == ["job_ids"]
