@@ -1,26 +1,36 @@
 """Adobe Experience Platform profile exports as Pulumi resources.
 
-Public API: the resources :class:`Dataset` and :class:`ProfileExportJob` (with their ``Args``),
-the HTTP client :class:`AepClient`, its :class:`AepSettings` and the :class:`AepError` family.
+Public API: the resources :class:`Dataset`, :class:`ProfileExportJob` and
+:class:`ProfileExportWait` (with their ``Args``), the HTTP client :class:`AepClient`, its
+:class:`AepSettings` and the :class:`AepError` family.
+
+Names are loaded on first use: the provider host unpickles providers from
+``aep_pulumi.providers`` and should not pay for the resources, the client or pydantic until a
+call needs them.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .client import AepClient
-from .errors import AepError
-from .resources import (
-    Dataset,
-    DatasetArgs,
-    EventListArgs,
-    MergePolicyArgs,
-    ProfileExportJob,
-    ProfileExportJobArgs,
-    ProfileExportWait,
-    ProfileExportWaitArgs,
-    SegmentArgs,
-    SegmentQualificationTimeArgs,
-)
-from .settings import AepSettings
+_EXPORTS = {
+    "AepClient": "client",
+    "AepError": "errors",
+    "AepSettings": "settings",
+    "Dataset": "resources",
+    "DatasetArgs": "resources",
+    "EventListArgs": "resources",
+    "MergePolicyArgs": "resources",
+    "ProfileExportJob": "resources",
+    "ProfileExportJobArgs": "resources",
+    "ProfileExportWait": "resources",
+    "ProfileExportWaitArgs": "resources",
+    "SegmentArgs": "resources",
+    "SegmentQualificationTimeArgs": "resources",
+}
 
 __all__ = [
     "AepClient",
@@ -38,3 +48,33 @@ __all__ = [
     "SegmentQualificationTimeArgs",
     "__version__",
 ]
+
+if TYPE_CHECKING:
+    from .client import AepClient
+    from .errors import AepError
+    from .resources import (
+        Dataset,
+        DatasetArgs,
+        EventListArgs,
+        MergePolicyArgs,
+        ProfileExportJob,
+        ProfileExportJobArgs,
+        ProfileExportWait,
+        ProfileExportWaitArgs,
+        SegmentArgs,
+        SegmentQualificationTimeArgs,
+    )
+    from .settings import AepSettings
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aep_pulumi' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 E = TypeVar("E", bound="AepError")
 

@@ -12,13 +12,25 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-# Job statuses AEP documents. Others are kept as-is and treated as still running.
-STATUS_NEW = "NEW"
-STATUS_PROCESSING = "PROCESSING"
-STATUS_SUCCEEDED = "SUCCEEDED"
-STATUS_FAILED = "FAILED"
-KNOWN_STATUSES = frozenset({STATUS_NEW, STATUS_PROCESSING, STATUS_SUCCEEDED, STATUS_FAILED})
-TERMINAL_STATUSES = frozenset({STATUS_SUCCEEDED, STATUS_FAILED})
+from .status import (
+    KNOWN_STATUSES,
+    STATUS_FAILED,
+    STATUS_NEW,
+    STATUS_PROCESSING,
+    STATUS_SUCCEEDED,
+    TERMINAL_STATUSES,
+)
+
+__all__ = [
+    "KNOWN_STATUSES",
+    "STATUS_FAILED",
+    "STATUS_NEW",
+    "STATUS_PROCESSING",
+    "STATUS_SUCCEEDED",
+    "TERMINAL_STATUSES",
+    "ExportJob",
+    "ExportJobList",
+]
 
 
 class _Response(BaseModel):

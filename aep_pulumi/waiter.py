@@ -11,10 +11,14 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .client import AepClient
 from .errors import AepNotFoundError, AepThrottledError
-from .models import KNOWN_STATUSES, ExportJob
+from .status import KNOWN_STATUSES, STATUS_FAILED
+
+if TYPE_CHECKING:
+    from .client import AepClient
+    from .models import ExportJob
 
 ProgressFn = Callable[[str], None]
 # From this many jobs up, one listing per round replaces a GET per job.
@@ -53,7 +57,7 @@ class WaitOutcome:
 
     @property
     def failed(self) -> list[ExportJob]:
-        return [j for j in self.jobs.values() if j.status == "FAILED"]
+        return [j for j in self.jobs.values() if j.status == STATUS_FAILED]
 
     @property
     def pending(self) -> list[ExportJob]:

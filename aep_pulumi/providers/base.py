@@ -13,15 +13,17 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 
-from ..client import AepClient
 from ..errors import AepError
 from ..inputs import is_unknown
 from ..settings import AepSettings, config_keys
+
+if TYPE_CHECKING:
+    from ..client import AepClient
 
 _CLIENT_LOCK = threading.Lock()
 F = TypeVar("F", bound=Callable[..., Any])
@@ -133,6 +135,9 @@ class AepProviderBase(ResourceProvider):
             with _CLIENT_LOCK:
                 client = self._client
                 if client is None:
+                    # Imported here: requests and pydantic are not needed for check/diff.
+                    from ..client import AepClient
+
                     client = AepClient(self.settings())
                     self._client = client
         return client

@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from ..errors import AepError, AepNotFoundError
-from ..inputs import (
-    DATASET_INPUTS,
-    check_dataset_inputs,
-    dataset_create_request,
-)
-from ..models import DatasetRecord
+from ..inputs import DATASET_INPUTS, check_dataset_inputs
 from .base import (
     AepProviderBase,
     changed,
@@ -30,6 +25,9 @@ from .base import (
     to_check_result,
 )
 from .reconcile import CREATE_TOKEN_TAG, create_or_adopt, find_dataset_by_token, lookup_delays
+
+if TYPE_CHECKING:
+    from ..models import DatasetRecord
 
 REPLACE_ON = ("schema_id", "schema_content_type", "sandbox_name")
 UPDATE_IN_PLACE = ("name", "description", "tags")
@@ -83,6 +81,8 @@ class DatasetProvider(AepProviderBase):
         inputs = _valid_inputs(props)
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
+        from ..payloads import dataset_create_request
+
         token = uuid.uuid4().hex
         body = dataset_create_request(inputs, {CREATE_TOKEN_TAG: [token]})
         dataset_id = create_or_adopt(

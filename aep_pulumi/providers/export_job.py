@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from ..client import AepClient
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
-from ..inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs, export_job_request
-from ..models import STATUS_FAILED, STATUS_SUCCEEDED, ExportJob
+from ..inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs
+from ..status import STATUS_FAILED, STATUS_SUCCEEDED
 from ..waiter import PollSchedule, WaitOutcome, wait_for_jobs
 from .base import (
     AepProviderBase,
@@ -28,6 +27,10 @@ from .base import (
     to_check_result,
 )
 from .reconcile import create_or_adopt, find_submitted_job, lookup_delays
+
+if TYPE_CHECKING:
+    from ..client import AepClient
+    from ..models import ExportJob
 
 RECONCILE_SKEW_MS = 10_000
 REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
@@ -185,6 +188,8 @@ class ProfileExportJobProvider(AepProviderBase):
         inputs = _valid_inputs(props)
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
+        from ..payloads import export_job_request
+
         body = export_job_request(inputs)
         # Jobs created since just before this call (allowing for a little clock skew) can be
         # this request's, if its answer is lost.

@@ -17,7 +17,6 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
 from ..inputs import WAIT_INPUTS, check_wait_inputs
-from ..models import ExportJob
 from ..waiter import PollSchedule, WaitOutcome, wait_for_jobs
 from .base import (
     AepProviderBase,
@@ -85,6 +84,8 @@ class ProfileExportWaitProvider(AepProviderBase):
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
         settings = self.settings()
+        from ..models import ExportJob
+
         job_ids = [int(j) for j in inputs["job_ids"]]
         log_info(f"waiting for {len(job_ids)} export job(s) with one poller")
         outcome = wait_for_jobs(

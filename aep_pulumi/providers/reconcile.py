@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..client import AepClient
 from ..errors import AepError
-from ..models import ExportJob
 from .base import log_warn
+
+if TYPE_CHECKING:
+    from ..client import AepClient
+    from ..models import ExportJob
 
 CREATE_TOKEN_TAG = "aep-pulumi/createToken"
 T = TypeVar("T")

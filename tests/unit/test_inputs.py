@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from aep_pulumi.inputs import check_dataset_inputs, check_export_job_inputs, export_job_request
+from aep_pulumi.inputs import check_dataset_inputs, check_export_job_inputs
+from aep_pulumi.payloads import export_job_request
 
 from ..conftest import seed_sample
 
