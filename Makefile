@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test install lint demo sandbox reliability clean
+.PHONY: test install lint demo sandbox reliability bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: lint
 reliability: install
 	$(BIN)/pytest -p no:cacheprovider -q tests/reliability
 	$(BIN)/python scripts/reliability_table.py --readme
+
+# Scale benchmarks (not a test): prints the README's performance table, writes build/benchmarks.json.
+bench: install
+	$(BIN)/python benchmarks/run.py --readme
 
 sandbox: install
 	$(BIN)/aep-sandbox

@@ -186,3 +186,36 @@ def test_every_sandbox_response_conformed_to_the_specs(
     job = host.create("job", "export", inputs)
     assert len(job.outs["batches"]) == 2
     assert live_sandbox.app.violations == []
+
+
+def test_many_jobs_finish_together_through_the_host(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    """8 jobs, submitted at once without waiting, then one ProfileExportWait: about one job's time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    live_sandbox.app.config.job_duration = 1.5
+    dataset_id, _ = up_dataset(host)
+    started = time.monotonic()
+
+    def submit(i: int) -> str:
+        inputs, _ = host.check(
+            "job",
+            f"j{i}",
+            {
+                "dataset_id": dataset_id,
+                "fields": ["identities.id"],
+                "triggers": [i],
+                "wait_for_completion": False,
+            },
+        )
+        return host.create("job", f"j{i}", inputs).id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(submit, range(8)))
+    inputs, failures = host.check("wait", "all", {"job_ids": ids})
+    assert failures == []
+    done = host.create("wait", "all", inputs)
+    elapsed = time.monotonic() - started
+    assert set(done.outs["statuses"].values()) == {"SUCCEEDED"} and len(done.outs["batch_ids"]) == 8
+    assert elapsed < 1.5 * 2, f"8 jobs of 1.5 s took {elapsed:.1f} s"

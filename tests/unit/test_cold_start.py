@@ -13,6 +13,10 @@ def test_providers_load_without_the_http_stack_or_pydantic() -> None:
         "new = {m.split('.')[0] for m in set(sys.modules) - before}; "
         "print(sorted(new))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     loaded = set(eval(out))
-    assert not loaded & {"pydantic", "requests", "urllib3", "werkzeug", "openapi_core", "yaml"}, loaded
+    assert not loaded & {"pydantic", "requests", "urllib3", "werkzeug", "openapi_core", "yaml"}, (
+        loaded
+    )
