@@ -88,3 +88,20 @@ def test_check_and_diff() -> None:
     assert provider.diff("1,2", olds, {"job_ids": ["2", "1"]}).changes is False
     assert provider.diff("1,2", olds, {"job_ids": ["1", "3"]}).replaces == ["job_ids"]
     assert provider.diff("1,2", olds, {"job_ids": [Unknown(), "2"]}).replaces == ["job_ids"]
+
+
+def test_throttled_polls_slow_down_instead_of_failing(
+    sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from aep_pulumi.sandbox import ScriptedFault
+
+    ids = submit(3)
+    monkeypatch.setenv("AEP_MAX_RETRIES", "0")
+    sandbox.app.faults.add(
+        ScriptedFault(
+            "throttle", method="GET", path_contains="/export/jobs", times=2, retry_after_ms=10
+        )
+    )
+    result = ProfileExportWaitProvider().create({"job_ids": ids})
+    assert set((result.outs or {})["statuses"].values()) == {"SUCCEEDED"}
+    assert "polling less often" in capfd.readouterr().err
