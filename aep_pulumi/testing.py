@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ import urllib3.exceptions
 from werkzeug.test import Client
 
 from .client import AepClient
+from .provider_host import ProviderHost
 from .sandbox import SandboxApp, SandboxConfig, SandboxServer
 from .sandbox.app import DropConnection
 from .sandbox.specs import default_openapi_dir
@@ -86,6 +88,34 @@ def make_app(job_duration: float = 0.3, **config: Any) -> SandboxApp:
     return SandboxApp(
         SandboxConfig(job_duration=job_duration, **config), openapi_dir=default_openapi_dir()
     )
+
+
+@contextmanager
+def served_sandbox(job_duration: float = 0.4) -> Iterator[SandboxHandle]:
+    """A sandbox over HTTP on 127.0.0.1 (free port), for module- or session-wide fixtures."""
+    app = make_app(job_duration=job_duration)
+    server = SandboxServer(app).start()
+    try:
+        yield SandboxHandle(server.url, app, sandbox_env(server.url))
+    finally:
+        server.stop()
+
+
+@contextmanager
+def provider_host_for(sandbox: SandboxHandle, **env: str) -> Iterator[ProviderHost]:
+    """Pulumi's provider host pointed at ``sandbox``.
+
+    The client secret reaches it through Configure, the way ``pulumi config set --secret
+    aep:clientSecret`` delivers it, not through the environment.
+    """
+    host_env = {**sandbox.env, **env}
+    secret = host_env.pop("AEP_CLIENT_SECRET")
+    host = ProviderHost(host_env)
+    try:
+        host.configure({"aep:clientSecret": secret})
+        yield host
+    finally:
+        host.close()
 
 
 def _route_into(app: SandboxApp, mock: responses.RequestsMock, base_url: str) -> None:

@@ -13,7 +13,7 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
@@ -104,6 +104,27 @@ class AepProviderBase(ResourceProvider):
 
     _raw_config: dict[str, Any] | None = None
     _client: AepClient | None = None
+    kind: ClassVar[str]
+
+    @staticmethod
+    def validate(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """The provider's input validator (see :mod:`aep_pulumi.inputs`); check and diff share it."""
+        raise NotImplementedError
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate inputs locally (no AEP call); failures name the property path."""
+        inputs, failures = type(self).validate(news)
+        return to_check_result(inputs, failures)
+
+    def new_inputs(self, news: Mapping[str, Any]) -> dict[str, Any]:
+        """Normalised new inputs for diff, with the sandbox they would live in."""
+        inputs, _ = type(self).validate(news)
+        inputs["sandbox_name"] = self.effective_sandbox(inputs)
+        return inputs
+
+    def valid_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Normalised inputs, or one clear error (create/update called without check)."""
+        return require_valid(type(self).validate, props, type(self).kind)
 
     def __init__(self) -> None:
         super().__init__()

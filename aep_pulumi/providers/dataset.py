@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from ..errors import AepError, AepNotFoundError
 from ..inputs import DATASET_INPUTS, check_dataset_inputs
@@ -20,9 +20,7 @@ from .base import (
     changed,
     changed_keys,
     log_warn,
-    require_valid,
     surface_errors,
-    to_check_result,
 )
 from .reconcile import CREATE_TOKEN_TAG, create_or_adopt, find_dataset_by_token, lookup_delays
 
@@ -33,10 +31,6 @@ REPLACE_ON = ("schema_id", "schema_content_type", "sandbox_name")
 UPDATE_IN_PLACE = ("name", "description", "tags")
 # Tags owned by AEP itself and by this provider (the create token) are never reported as inputs.
 SYSTEM_TAG_PREFIXES = ("adobe/", "aep-pulumi/")
-
-
-def _valid_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    return require_valid(check_dataset_inputs, props, "Dataset")
 
 
 def _managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, list[str]] | None:
@@ -51,13 +45,11 @@ def _managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, 
 class DatasetProvider(AepProviderBase):
     """Creates, reads, updates and deletes AEP Catalog datasets."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = check_dataset_inputs(news)
-        return to_check_result(inputs, failures)
+    validate = staticmethod(check_dataset_inputs)
+    kind = "Dataset"
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        inputs, _ = check_dataset_inputs(news)
-        inputs["sandbox_name"] = self.effective_sandbox(inputs)
+        inputs = self.new_inputs(news)
         replaces = changed_keys(olds, inputs, REPLACE_ON)
         updates = changed_keys(olds, inputs, UPDATE_IN_PLACE)
         return DiffResult(
@@ -76,9 +68,17 @@ class DatasetProvider(AepProviderBase):
         outs["updated"] = record.updated if record else None
         return outs
 
+    def _read_back(self, dataset_id: str, sandbox: str, done: str) -> DatasetRecord | None:
+        """The live record after a change; its absence only costs the timestamps."""
+        try:
+            return self.client().get_dataset(dataset_id, sandbox=sandbox)
+        except AepError as exc:
+            log_warn(f"dataset {dataset_id} was {done} but could not be read back: {exc}")
+            return None
+
     @surface_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = _valid_inputs(props)
+        inputs = self.valid_inputs(props)
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
         from ..payloads import dataset_create_request
@@ -91,13 +91,7 @@ class DatasetProvider(AepProviderBase):
             lambda: find_dataset_by_token(client, token, sandbox),
             lookup_delays(client.settings.http_timeout),
         )
-        record: DatasetRecord | None
-        try:
-            record = client.get_dataset(dataset_id, sandbox=sandbox)
-        except AepError as exc:
-            # The dataset exists and is tracked by id; only its timestamps are missing.
-            log_warn(f"dataset {dataset_id} was created but could not be read back: {exc}")
-            record = None
+        record = self._read_back(dataset_id, sandbox, "created")
         return CreateResult(dataset_id, self._outputs(dataset_id, inputs, record))
 
     @surface_errors
@@ -130,7 +124,7 @@ class DatasetProvider(AepProviderBase):
 
     @surface_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = _valid_inputs(news)
+        inputs = self.valid_inputs(news)
         sandbox = self.effective_sandbox(olds)
         client = self.client()
         patch: dict[str, Any] = {}
@@ -147,12 +141,7 @@ class DatasetProvider(AepProviderBase):
             patch["tags"] = merged
         if patch:
             client.update_dataset(id_, patch, sandbox=sandbox)
-        record: DatasetRecord | None
-        try:
-            record = client.get_dataset(id_, sandbox=sandbox)
-        except AepError as exc:
-            log_warn(f"dataset {id_} was updated but could not be read back: {exc}")
-            record = None
+        record = self._read_back(id_, sandbox, "updated")
         inputs["sandbox_name"] = sandbox
         return UpdateResult(self._outputs(id_, inputs, record))
 

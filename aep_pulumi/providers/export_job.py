@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
 from ..inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs
@@ -22,9 +22,7 @@ from .base import (
     changed_keys,
     log_info,
     log_warn,
-    require_valid,
     surface_errors,
-    to_check_result,
 )
 from .reconcile import create_or_adopt, find_submitted_job, lookup_delays
 
@@ -35,10 +33,6 @@ if TYPE_CHECKING:
 RECONCILE_SKEW_MS = 10_000
 REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
 UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds")
-
-
-def _valid_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    return require_valid(check_export_job_inputs, props, "ProfileExportJob")
 
 
 def describe_job_errors(job: ExportJob) -> str:
@@ -133,13 +127,11 @@ def inputs_from_job(job: ExportJob) -> dict[str, Any]:
 class ProfileExportJobProvider(AepProviderBase):
     """Submits AEP profile export jobs and (by default) waits for them to finish."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = check_export_job_inputs(news)
-        return to_check_result(inputs, failures)
+    validate = staticmethod(check_export_job_inputs)
+    kind = "ProfileExportJob"
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        inputs, _ = check_export_job_inputs(news)
-        inputs["sandbox_name"] = self.effective_sandbox(inputs)
+        inputs = self.new_inputs(news)
         replaces = changed_keys(olds, inputs, REPLACE_ON)
         if olds.get("status") == STATUS_FAILED:
             # A job that failed (seen on refresh) is re-run on the next `up`.
@@ -185,7 +177,7 @@ class ProfileExportJobProvider(AepProviderBase):
 
     @surface_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = _valid_inputs(props)
+        inputs = self.valid_inputs(props)
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
         from ..payloads import export_job_request
@@ -252,7 +244,7 @@ class ProfileExportJobProvider(AepProviderBase):
 
     @surface_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = _valid_inputs(news)
+        inputs = self.valid_inputs(news)
         sandbox = self.effective_sandbox(olds)
         state = {k: v for k, v in olds.items() if not k.startswith("__")}
         state.update({k: inputs.get(k) for k in UPDATE_IN_PLACE})

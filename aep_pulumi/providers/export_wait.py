@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
 from ..inputs import WAIT_INPUTS, check_wait_inputs
@@ -23,9 +23,7 @@ from .base import (
     changed_keys,
     log_info,
     log_warn,
-    require_valid,
     surface_errors,
-    to_check_result,
 )
 from .export_job import describe_job_errors
 
@@ -50,13 +48,11 @@ def _summary(outcome: WaitOutcome) -> dict[str, Any]:
 class ProfileExportWaitProvider(AepProviderBase):
     """Waits, with one poller, until every listed export job SUCCEEDED."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = check_wait_inputs(news)
-        return to_check_result(inputs, failures)
+    validate = staticmethod(check_wait_inputs)
+    kind = "ProfileExportWait"
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        inputs, _ = check_wait_inputs(news)
-        inputs["sandbox_name"] = self.effective_sandbox(inputs)
+        inputs = self.new_inputs(news)
         # Order does not matter: the same set of jobs is the same wait.
         if (
             isinstance(inputs.get("job_ids"), list)
@@ -80,7 +76,7 @@ class ProfileExportWaitProvider(AepProviderBase):
 
     @surface_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = require_valid(check_wait_inputs, props, "ProfileExportWait")
+        inputs = self.valid_inputs(props)
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
         settings = self.settings()

@@ -5,32 +5,20 @@ from collections.abc import Iterator
 import pytest
 
 from aep_pulumi.provider_host import ProviderHost
-from aep_pulumi.sandbox import SandboxServer
-from aep_pulumi.testing import SandboxHandle, make_app, sandbox_env
+from aep_pulumi.testing import SandboxHandle, provider_host_for, served_sandbox
 
 
 @pytest.fixture(scope="module")
 def live_sandbox() -> Iterator[SandboxHandle]:
     """One HTTP sandbox per module (the provider host keeps its token across tests)."""
-    app = make_app(job_duration=0.4)
-    server = SandboxServer(app).start()
-    try:
-        yield SandboxHandle(server.url, app, sandbox_env(server.url))
-    finally:
-        server.stop()
+    with served_sandbox() as sandbox:
+        yield sandbox
 
 
 @pytest.fixture(scope="module")
 def host(live_sandbox: SandboxHandle) -> Iterator[ProviderHost]:
-    env = dict(live_sandbox.env)
-    secret = env.pop("AEP_CLIENT_SECRET")
-    provider_host = ProviderHost(env)
-    # The secret arrives the way `pulumi config set --secret aep:clientSecret` delivers it.
-    provider_host.configure({"aep:clientSecret": secret})
-    try:
+    with provider_host_for(live_sandbox) as provider_host:
         yield provider_host
-    finally:
-        provider_host.close()
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,8 @@ import grpc
 import pytest
 
 from aep_pulumi.provider_host import ProviderHost
-from aep_pulumi.sandbox import SandboxServer, ScriptedFault
-from aep_pulumi.testing import TEST_CLIENT_SECRET, SandboxHandle, make_app, sandbox_env
+from aep_pulumi.sandbox import ScriptedFault
+from aep_pulumi.testing import TEST_CLIENT_SECRET, SandboxHandle, provider_host_for, served_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS: list[dict[str, Any]] = []
@@ -40,25 +40,15 @@ class Result:
 
 @pytest.fixture(scope="module")
 def faulty_sandbox() -> Iterator[SandboxHandle]:
-    app = make_app(job_duration=0.4)
-    server = SandboxServer(app).start()
-    try:
-        yield SandboxHandle(server.url, app, sandbox_env(server.url))
-    finally:
-        server.stop()
+    with served_sandbox() as sandbox:
+        yield sandbox
 
 
 @pytest.fixture(scope="module")
 def host(faulty_sandbox: SandboxHandle) -> Iterator[ProviderHost]:
-    env = dict(faulty_sandbox.env)
-    env["AEP_HTTP_TIMEOUT_SECONDS"] = "1"
-    secret = env.pop("AEP_CLIENT_SECRET")
-    provider_host = ProviderHost(env)
-    provider_host.configure({"aep:clientSecret": secret})
-    try:
+    # A 1 s HTTP timeout, so that injected latency can outlast it quickly.
+    with provider_host_for(faulty_sandbox, AEP_HTTP_TIMEOUT_SECONDS="1") as provider_host:
         yield provider_host
-    finally:
-        provider_host.close()
 
 
 @pytest.fixture(autouse=True)
