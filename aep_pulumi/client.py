@@ -180,6 +180,8 @@ class AepClient:
                 timeout=settings.http_timeout,
             )
         self.request_count = 0
+        # AEP's clock minus ours, in ms, from the last `Date` header (None until one is seen).
+        self.server_clock_offset_ms: int | None = None
 
     def __repr__(self) -> str:
         return f"AepClient(endpoint={self.settings.endpoint!r}, org={self.settings.org_id!r})"
@@ -255,6 +257,7 @@ class AepClient:
                     operation=operation,
                 ) from None
             elapsed_ms = (time.monotonic() - started) * 1000
+            self._note_server_clock(response, started_wall=time.time() - elapsed_ms / 2000)
             log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code, elapsed_ms)
             status = response.status_code
             if status == 401 and not renewed_token and self.tokens.invalidate(token):
@@ -274,6 +277,22 @@ class AepClient:
                     error.maybe_applied = True
                 raise error
             return response
+
+    def _note_server_clock(self, response: requests.Response, started_wall: float) -> None:
+        """Remember how far AEP's clock is from ours (``Date`` has a one-second resolution)."""
+        header = response.headers.get("Date")
+        if not header:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(header).timestamp()
+        except (TypeError, ValueError):
+            return
+        # The header truncates to the second: its true value lies in [server, server + 1).
+        self.server_clock_offset_ms = int((server + 0.5 - started_wall) * 1000)
+
+    def server_now_ms(self) -> int:
+        """Our best estimate of AEP's clock now, in epoch ms."""
+        return int(time.time() * 1000) + (self.server_clock_offset_ms or 0)
 
     def _json(self, response: requests.Response, operation: str) -> Any:
         if not response.content:
@@ -376,6 +395,20 @@ class AepClient:
         body = response_json(response)
         return not (isinstance(body, list) and not body)
 
+    def get_batch(self, batch_id: str, *, sandbox: str | None = None) -> dict[str, Any]:
+        """``GET /batches/{id}`` of Catalog: the batch record (``status``...)."""
+        bid = batch_path_id(batch_id)
+        op = f"get batch {bid}"
+        body = self._json(
+            self.request("GET", f"{CATALOG}/batches/{bid}", operation=op, sandbox=sandbox), op
+        )
+        record = body.get(bid) if isinstance(body, Mapping) else None
+        if record is None and isinstance(body, Mapping) and len(body) == 1:
+            record = next(iter(body.values()))
+        if not isinstance(record, Mapping):
+            raise AepNotFoundError(f"batch {bid} does not exist", status=200, operation=op)
+        return dict(record)
+
     # ------------------------------------------------------------ export jobs
 
     def create_export_job(self, body: ExportJobRequest, *, sandbox: str | None = None) -> ExportJob:
@@ -437,21 +470,21 @@ class AepClient:
         page: ExportJobList = _parse(ExportJobList, self._json(response, op), op)
         return page
 
-    def iter_export_jobs(
+    def iter_export_job_pages(
         self,
         *,
         sandbox: str | None = None,
         limit: int = 50,
         status: str | None = None,
         max_pages: int = 1000,
-    ) -> Iterator[ExportJob]:
-        """Every export job, newest first, following ``link.next`` cursors."""
+    ) -> Iterator[ExportJobList]:
+        """Pages of ``GET /export/jobs``, newest first, following ``link.next`` cursors."""
         offset: str | None = None
         for _ in range(max_pages):
             page = self.list_export_jobs_page(
                 sandbox=sandbox, limit=limit, offset=offset, status=status
             )
-            yield from page.records
+            yield page
             next_link = page.next_link
             if not next_link or not page.records:
                 return
@@ -468,6 +501,20 @@ class AepClient:
             offset = new_offset
             if "limit" in query and query["limit"].isdigit():
                 limit = int(query["limit"])
+
+    def iter_export_jobs(
+        self,
+        *,
+        sandbox: str | None = None,
+        limit: int = 50,
+        status: str | None = None,
+        max_pages: int = 1000,
+    ) -> Iterator[ExportJob]:
+        """Every export job, newest first, following ``link.next`` cursors."""
+        for page in self.iter_export_job_pages(
+            sandbox=sandbox, limit=limit, status=status, max_pages=max_pages
+        ):
+            yield from page.records
 
     # ------------------------------------------------------------ data access
 

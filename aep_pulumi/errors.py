@@ -113,6 +113,14 @@ class AepAmbiguousResultError(AepConnectionError):
         super().__init__(message, **kwargs)
 
 
+class AepOwnershipError(AepError):
+    """More than one existing AEP object could be the result of a lost create.
+
+    Adopting one of them could take another resource's job, so nothing is adopted and nothing is
+    submitted again; the message lists the candidates.
+    """
+
+
 class AepResponseError(AepError):
     """AEP answered 2xx with a body we cannot understand."""
 

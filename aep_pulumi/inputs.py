@@ -286,7 +286,8 @@ def _check_tags(v: Validation, value: Any) -> Any:
             else:
                 v.fail(f"{path}[{i}]", f"must be a string, got {_type_name(item)}")
         out[key] = clean
-    return out
+    # No managed tag names is the same as no `tags`: refresh reports it as absent.
+    return out or None
 
 
 # ---------------------------------------------------------------- ProfileExportJob

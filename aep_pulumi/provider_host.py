@@ -64,13 +64,15 @@ class Created:
 class ProviderHost:
     """A running `python -m pulumi.dynamic` and a typed client for it."""
 
-    def __init__(self, env: dict[str, str], cwd: str | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], cwd: str | None = None, python: str | None = None
+    ) -> None:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("AEP_")}
         full_env.update(env)
         full_env["PYTHONUNBUFFERED"] = "1"
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic"],
+            [python or sys.executable, "-m", "pulumi.dynamic"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=full_env,

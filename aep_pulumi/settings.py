@@ -118,8 +118,8 @@ class AepSettings:
     access_token: str | None = field(default=None, repr=False)
     api_key: str = ""
     http_timeout: float = 30.0
-    poll_initial_interval: float = 5.0
-    poll_max_interval: float = 60.0
+    poll_initial_interval: float = 1.0
+    poll_max_interval: float = 30.0
     max_retries: int = 5
 
     @classmethod
@@ -184,9 +184,9 @@ class AepSettings:
             api_key=api_key,
             http_timeout=_positive_float("http_timeout", raw["http_timeout"], 30.0),
             poll_initial_interval=_positive_float(
-                "poll_initial_interval", raw["poll_initial_interval"], 5.0
+                "poll_initial_interval", raw["poll_initial_interval"], 1.0
             ),
-            poll_max_interval=_positive_float("poll_max_interval", raw["poll_max_interval"], 60.0),
+            poll_max_interval=_positive_float("poll_max_interval", raw["poll_max_interval"], 30.0),
             max_retries=_non_negative_int("max_retries", raw["max_retries"], 5),
         )
 

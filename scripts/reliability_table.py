@@ -16,8 +16,8 @@ START, END = "<!-- reliability-table:start -->", "<!-- reliability-table:end -->
 
 def render(results: list[dict[str, object]]) -> str:
     lines = [
-        "| Fault | Where | Outcome | Datasets / jobs after | Duplicates | Orphans | Leaked secrets | Time (s) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Fault | Where | Outcome | Datasets / jobs after | Duplicates | Orphans | Wrong adoptions | Leaked secrets | Time (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         outcome = str(r["outcome"]).replace("|", "/")
@@ -25,9 +25,15 @@ def render(results: list[dict[str, object]]) -> str:
             outcome = outcome[:197] + "..."
         lines.append(
             f"| {r['fault']} | {r['where']} | {outcome} | {r['datasets_after']} / {r['jobs_after']} "
-            f"| {r['duplicates']} | {r['orphans']} | {r['leaked_secrets']} | {r['seconds']} |"
+            f"| {r['duplicates']} | {_orphans(r)} | {r.get('wrong_adoptions', 0)} "
+            f"| {r['leaked_secrets']} | {r['seconds']} |"
         )
     return "\n".join(lines)
+
+
+def _orphans(r: dict[str, object]) -> str:
+    orphans, named = r["orphans"], r.get("orphans_named", 0)
+    return f"{orphans} (named in the message)" if orphans and orphans == named else str(orphans)
 
 
 def main(argv: list[str]) -> int:

@@ -132,15 +132,22 @@ class DatasetProvider(AepProviderBase):
             patch["name"] = inputs["name"]
         if changed(olds.get("description"), inputs.get("description")):
             patch["description"] = inputs.get("description") or ""
-        if changed(olds.get("tags"), inputs.get("tags")):
-            # Catalog replaces the whole tags object: keep the tags this resource does not manage.
-            live = client.get_dataset(id_, sandbox=sandbox).tags or {}
-            managed_before = set((olds.get("tags") or {}).keys())
-            merged = {k: list(v) for k, v in live.items() if k not in managed_before}
-            merged.update({k: list(v) for k, v in (inputs.get("tags") or {}).items()})
-            patch["tags"] = merged
-        if patch:
-            client.update_dataset(id_, patch, sandbox=sandbox)
+        try:
+            if changed(olds.get("tags"), inputs.get("tags")):
+                # Catalog replaces the whole tags object: keep the tags this resource does not
+                # manage.
+                live = client.get_dataset(id_, sandbox=sandbox).tags or {}
+                managed_before = set((olds.get("tags") or {}).keys())
+                merged = {k: list(v) for k, v in live.items() if k not in managed_before}
+                merged.update({k: list(v) for k, v in (inputs.get("tags") or {}).items()})
+                patch["tags"] = merged
+            if patch:
+                client.update_dataset(id_, patch, sandbox=sandbox)
+        except AepNotFoundError as exc:
+            raise exc.with_message(
+                f"{exc.message}. It was deleted outside Pulumi: run `pulumi refresh` (or "
+                "`pulumi up --refresh`) and the next `up` creates it again"
+            ) from None
         record = self._read_back(id_, sandbox, "updated")
         inputs["sandbox_name"] = sandbox
         return UpdateResult(self._outputs(id_, inputs, record))

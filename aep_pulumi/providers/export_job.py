@@ -7,7 +7,6 @@ cancelled/deleted in AEP before the error is raised, so nothing is left behind.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +23,25 @@ from .base import (
     log_warn,
     surface_errors,
 )
-from .reconcile import create_or_adopt, find_submitted_job, lookup_delays
+from .reconcile import (
+    JOBS,
+    create_or_adopt,
+    find_submitted_job,
+    lookup_delays,
+    warn_about_unfinished_twins,
+)
 
 if TYPE_CHECKING:
     from ..client import AepClient
     from ..models import ExportJob
 
-RECONCILE_SKEW_MS = 10_000
+# How far before the POST a lost job's creationTime may lie: AEP's clock, as estimated from the
+# `Date` header (one-second resolution), or ours when no header was seen yet.
+RECONCILE_SKEW_MS = 2_000
+RECONCILE_SKEW_UNKNOWN_CLOCK_MS = 10_000
+# Catalog batch statuses that mean the export's data is there.
+BATCH_DONE = frozenset({"success", "active"})
+BATCH_GONE = frozenset({"failed", "aborted", "abandoned", "inactive", "deleted"})
 REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
 UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds")
 
@@ -183,15 +194,32 @@ class ProfileExportJobProvider(AepProviderBase):
         from ..payloads import export_job_request
 
         body = export_job_request(inputs)
-        # Jobs created since just before this call (allowing for a little clock skew) can be
-        # this request's, if its answer is lost.
-        since_ms = int(time.time() * 1000) - RECONCILE_SKEW_MS
-        job = create_or_adopt(
-            "export job",
-            lambda: client.create_export_job(body, sandbox=sandbox),
-            lambda: find_submitted_job(client, body.to_api(), sandbox, since_ms),
-            lookup_delays(client.settings.http_timeout),
+        api_body = body.to_api()
+        dataset_id = str(inputs["dataset_id"])
+        warn_about_unfinished_twins(client, api_body, sandbox, exclude=JOBS.claimed(sandbox))
+        skew = (
+            RECONCILE_SKEW_MS
+            if client.server_clock_offset_ms is not None
+            else RECONCILE_SKEW_UNKNOWN_CLOCK_MS
         )
+        # Jobs created since just before this call (by AEP's clock) can be this request's, if
+        # its answer is lost.
+        since_ms = client.server_now_ms() - skew
+
+        def submit() -> ExportJob:
+            with JOBS.submitting(sandbox, dataset_id):
+                return client.create_export_job(body, sandbox=sandbox)
+
+        def find() -> ExportJob | None:
+            JOBS.wait_for_other_submits(sandbox, dataset_id, client.settings.http_timeout + 5)
+            return find_submitted_job(
+                client, api_body, sandbox, since_ms, exclude=JOBS.claimed(sandbox)
+            )
+
+        job = create_or_adopt(
+            "export job", submit, find, lookup_delays(client.settings.http_timeout)
+        )
+        JOBS.claim(sandbox, job.id)
         if not inputs["wait_for_completion"]:
             log_info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
             return CreateResult(str(job.id), self._state(inputs, job))
@@ -224,16 +252,42 @@ class ProfileExportJobProvider(AepProviderBase):
         log_info(f"export job {job.id} SUCCEEDED (batch {final.batch_id})")
         return CreateResult(str(job.id), self._state(inputs, final))
 
+    def _judge_forgotten(self, id_: str, props: dict[str, Any], sandbox: str) -> ReadResult:
+        """AEP no longer knows the job: its batches say whether the export happened."""
+        recorded = [props.get("batch_id")] + [
+            b.get("batch_id") for b in props.get("batches") or [] if isinstance(b, Mapping)
+        ]
+        batch_ids = [b for b in recorded if isinstance(b, str) and b]
+        if not batch_ids:
+            return ReadResult("", {})
+        client = self.client()
+        statuses = []
+        for batch_id in batch_ids:
+            try:
+                statuses.append(str(client.get_batch(batch_id, sandbox=sandbox).get("status")))
+            except AepNotFoundError:
+                statuses.append("missing")
+        kept = {k: v for k, v in props.items() if not k.startswith("__")}
+        if all(s.lower() in BATCH_DONE for s in statuses):
+            # The export happened; AEP merely forgot the job record.
+            kept["status"] = STATUS_SUCCEEDED
+            return ReadResult(id_, kept)
+        if any(s.lower() in BATCH_GONE or s == "missing" for s in statuses):
+            return ReadResult("", {})
+        log_warn(
+            f"export job {id_} is no longer known to AEP and its batch is still "
+            f"{', '.join(sorted(set(statuses)))}; keeping it until the batch ends"
+        )
+        kept["status"] = "PROCESSING"
+        return ReadResult(id_, kept)
+
     @surface_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         sandbox = self.effective_sandbox(props)
         try:
             job = self.client().get_export_job(id_, sandbox=sandbox)
         except AepNotFoundError:
-            if props.get("status") == STATUS_SUCCEEDED:
-                # The export happened; AEP merely forgot the job record. Keep what we know.
-                return ReadResult(id_, {k: v for k, v in props.items() if not k.startswith("__")})
-            return ReadResult("", {})
+            return self._judge_forgotten(id_, props, sandbox)
         adopting = props.get("dataset_id") is None
         if adopting:
             inputs = inputs_from_job(job)
@@ -253,9 +307,20 @@ class ProfileExportJobProvider(AepProviderBase):
             STATUS_FAILED,
         ):
             client = self.client()
-            job = client.get_export_job(id_, sandbox=sandbox)
+            try:
+                job = client.get_export_job(id_, sandbox=sandbox)
+            except AepNotFoundError as exc:
+                raise exc.with_message(
+                    f"{exc.message}; `pulumi refresh` will judge it by its batch"
+                ) from None
             outcome = self._wait(client, job, sandbox, float(inputs["wait_timeout_seconds"]))
             final = outcome.jobs[job.id]
+            if job.id in outcome.missing:
+                raise AepNotFoundError(
+                    f"export job {id_} disappeared from AEP while it was {final.status}; "
+                    "`pulumi refresh` will judge it by its batch",
+                    operation="wait for export job",
+                )
             state.update(job_outputs(final))
             if final.status == STATUS_FAILED:
                 raise AepJobFailedError(

@@ -94,7 +94,6 @@ class ProfileExportWaitProvider(AepProviderBase):
             ),
             progress=log_info,
             warn=log_warn,
-            poll_first=True,
         )
         if outcome.missing:
             raise AepNotFoundError(

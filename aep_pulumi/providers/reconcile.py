@@ -5,8 +5,11 @@ When a ``POST`` may have taken effect (no answer, a 5xx after the body was sent,
 
 * datasets carry a one-off tag (``aep-pulumi/createToken: <uuid>``) looked up through Catalog's
   ``tags`` filter;
-* export jobs are looked up among the newest jobs of the sandbox: same destination dataset and
-  the same request, created since just before the call.
+* export jobs are looked up among the jobs created since just before the call (by AEP's clock),
+  paging back as far as that takes, compared with the request on whatever each record carries
+  (:mod:`aep_pulumi.job_match`). Jobs this provider process already owns are never candidates.
+  Two or more candidates: nothing is adopted and nothing is submitted again (an error lists
+  them).
 
 Found: the object is adopted and the create goes on. Not found after a few lookups spread over
 about twice the HTTP timeout (a slow server may still be working on it): the create is tried once
@@ -15,11 +18,13 @@ more; if that is lost too, the error says that nothing was created.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import AepError
+from ..errors import AepError, AepOwnershipError
 from .base import log_warn
 
 if TYPE_CHECKING:
@@ -64,6 +69,8 @@ def create_or_adopt(
                 raise
             try:
                 found = find_with_delays(find, delays, sleep)
+            except AepOwnershipError as ambiguous:
+                raise ambiguous.with_message(f"{exc.message}; {ambiguous.message}") from None
             except AepError as lookup_error:
                 raise exc.with_message(
                     f"{exc.message}; checking whether the {what} was created failed too "
@@ -90,24 +97,155 @@ def find_dataset_by_token(client: AepClient, token: str, sandbox: str) -> str | 
     return sorted(matching)[0] if matching else None
 
 
-def _same_request(job: ExportJob, body: Mapping[str, Any]) -> bool:
-    dest = body.get("destination") or {}
-    if job.dataset_id != dest.get("datasetId"):
-        return False
-    record = job.model_dump(by_alias=True, mode="json")
-    for key in ("fields", "filter", "additionalFields", "schema", "mergePolicy"):
-        if key in body and record.get(key) != body[key]:
-            return False
-    return True
+class JobRegistry:
+    """Export jobs this provider process submitted or adopted, and POSTs still in flight.
+
+    All resources of one ``pulumi up`` share one provider process, so a job that a sibling
+    resource created in the same run is known here and can never be adopted by another resource.
+    A lost create waits until the other creates to the same dataset have their answers before it
+    looks (their jobs would otherwise look like candidates).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._claimed: set[tuple[str, int]] = set()
+        self._in_flight: dict[tuple[str, str], int] = {}
+
+    def claim(self, sandbox: str, job_id: int) -> None:
+        with self._cond:
+            self._claimed.add((sandbox, int(job_id)))
+
+    def claimed(self, sandbox: str) -> set[int]:
+        with self._cond:
+            return {job_id for space, job_id in self._claimed if space == sandbox}
+
+    @contextlib.contextmanager
+    def submitting(self, sandbox: str, dataset_id: str) -> Iterator[None]:
+        key = (sandbox, dataset_id)
+        with self._cond:
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._in_flight[key] -= 1
+                self._cond.notify_all()
+
+    def wait_for_other_submits(self, sandbox: str, dataset_id: str, timeout: float) -> bool:
+        """Wait until no other submit to the dataset is in flight (this thread's has ended)."""
+        key = (sandbox, dataset_id)
+        with self._cond:
+            return self._cond.wait_for(lambda: self._in_flight.get(key, 0) <= 0, timeout)
+
+
+JOBS = JobRegistry()
+# A listing search stops here (100 jobs a page): far more jobs than minutes of AEP's history.
+MAX_SEARCH_PAGES = 200
+
+
+def _record(job: ExportJob) -> dict[str, Any]:
+    return job.model_dump(by_alias=True, mode="json", exclude_none=True)
 
 
 def find_submitted_job(
-    client: AepClient, body: Mapping[str, Any], sandbox: str, since_ms: int, max_pages: int = 3
+    client: AepClient,
+    body: Mapping[str, Any],
+    sandbox: str,
+    since_ms: int,
+    *,
+    exclude: set[int] | None = None,
 ) -> ExportJob | None:
-    """The newest job matching ``body`` created at or after ``since_ms``."""
-    for job in client.iter_export_jobs(sandbox=sandbox, limit=20, max_pages=max_pages):
+    """The one job created at or after ``since_ms`` that could be this request's.
+
+    Pages through the listing (newest first) back to ``since_ms``. Jobs in ``exclude`` (those
+    this process already owns) are skipped. When several jobs could be ours, raises
+    :class:`AepOwnershipError` listing them: adopting the wrong one would give this resource
+    another export's batch.
+    """
+    from ..job_match import Verdict, compare_job
+
+    exclude = exclude or set()
+    candidates: list[tuple[ExportJob, str]] = []
+    pages = 0
+    for job in client.iter_export_jobs(sandbox=sandbox, limit=100, max_pages=MAX_SEARCH_PAGES):
+        pages += 1
         if job.creation_time is not None and job.creation_time < since_ms:
-            return None
-        if _same_request(job, body):
-            return job
-    return None
+            break
+        if job.id in exclude:
+            continue
+        verdict, reason = compare_job(_record(job), body)
+        if verdict is not Verdict.DIFFERENT:
+            candidates.append((job, reason))
+    if len(candidates) > 1:
+        listed = ", ".join(f"{job.id} ({reason})" for job, reason in candidates)
+        raise AepOwnershipError(
+            f"{len(candidates)} export jobs created since the request could be its result: "
+            f"{listed}. None was adopted and the request was not submitted again; keep the right "
+            "one with `ProfileExportJob.get(name, id)` and cancel the others "
+            "(DELETE /data/core/ups/export/jobs/{id})",
+            operation="create export job",
+        )
+    return candidates[0][0] if candidates else None
+
+
+# How far back to look for a job left running by an interrupted `up` (the listing's `status`
+# filter cannot ask for PROCESSING: the spec allows NEW, SUCCEEDED and FAILED only).
+UNFINISHED_HORIZON_MS = 24 * 3600 * 1000
+
+
+class UnfinishedJobs:
+    """Unfinished jobs of each sandbox, listed once per provider process (before its first
+    submit): a job left running by an interrupted ``pulumi up`` is among them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_sandbox: dict[str, list[ExportJob]] = {}
+
+    def jobs(self, client: AepClient, sandbox: str) -> list[ExportJob]:
+        with self._lock:
+            if sandbox not in self._by_sandbox:
+                horizon = client.server_now_ms() - UNFINISHED_HORIZON_MS
+                found: list[ExportJob] = []
+                for job in client.iter_export_jobs(
+                    sandbox=sandbox, limit=100, max_pages=MAX_SEARCH_PAGES
+                ):
+                    if job.creation_time is not None and job.creation_time < horizon:
+                        break
+                    if not job.is_terminal:
+                        found.append(job)
+                self._by_sandbox[sandbox] = found
+            return list(self._by_sandbox[sandbox])
+
+
+UNFINISHED = UnfinishedJobs()
+
+
+def warn_about_unfinished_twins(
+    client: AepClient, body: Mapping[str, Any], sandbox: str, *, exclude: set[int]
+) -> list[int]:
+    """Warn about unfinished jobs that could be an earlier, interrupted run of this request.
+
+    They are not adopted: a replacement forced by ``triggers`` must start a new job. Returns
+    their ids. A failed lookup only costs the warning.
+    """
+    from ..job_match import Verdict, compare_job
+
+    try:
+        unfinished = UNFINISHED.jobs(client, sandbox)
+    except AepError as exc:
+        log_warn(f"could not look for unfinished export jobs left by an interrupted run: {exc}")
+        return []
+    twins = [
+        job
+        for job in unfinished
+        if job.id not in exclude and compare_job(_record(job), body)[0] is not Verdict.DIFFERENT
+    ]
+    if twins:
+        ids = ", ".join(f"{job.id} ({job.status})" for job in twins)
+        log_warn(
+            f"export job(s) {ids} on dataset {twins[0].dataset_id} could be this export, left "
+            "running by an interrupted `pulumi up` (the state does not know them). A new job is "
+            "submitted all the same. If they are not wanted, cancel them: "
+            "DELETE /data/core/ups/export/jobs/<id> (what `pulumi destroy` does)"
+        )
+    return [job.id for job in twins]

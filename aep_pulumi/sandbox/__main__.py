@@ -27,6 +27,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fail-rate", type=float, default=0.0, help="probability that a job FAILS (default 0)"
     )
+    p.add_argument(
+        "--echo-request",
+        action="store_true",
+        help="echo fields/filter/additionalFields in job records (AEP does not; default off)",
+    )
+    p.add_argument(
+        "--foreign-jobs",
+        type=int,
+        default=20,
+        help="other clients' jobs already in each sandbox (default 20)",
+    )
+    p.add_argument(
+        "--foreign-job-every",
+        type=int,
+        default=2,
+        help="another client submits a job after every N of ours (default 2; 0: never)",
+    )
     p.add_argument("--token-ttl", type=float, default=86399, help="IMS token lifetime in seconds")
     p.add_argument(
         "--credential",
@@ -99,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         fail_rate=args.fail_rate,
         token_ttl=args.token_ttl,
         credentials=credentials,
+        echo_request=args.echo_request,
+        foreign_jobs=args.foreign_jobs,
+        foreign_job_every=args.foreign_job_every,
     )
     rates = FaultRates(
         throttle=args.throttle_rate,

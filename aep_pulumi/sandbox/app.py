@@ -92,6 +92,7 @@ _URLS = Map(
         Rule(f"{ADMIN}/config", endpoint="admin_config", methods=["GET", "POST"]),
         Rule(f"{ADMIN}/faults", endpoint="admin_faults", methods=["GET", "POST", "DELETE"]),
         Rule(f"{ADMIN}/tokens/expire", endpoint="admin_expire_tokens", methods=["POST"]),
+        Rule(f"{ADMIN}/jobs/<int:job_id>/forget", endpoint="admin_forget_job", methods=["POST"]),
     ]
 )
 
@@ -348,10 +349,9 @@ class SandboxApp:
     def batch(self, request: Request, *, sandbox: str, client_id: str, batch_id: str) -> Response:
         with self.store.lock:
             space = self.store.space(sandbox)
-            job_ids = [b["jobId"] for b in space.batches.values()]
-        for job_id in set(job_ids):
-            self.store.job_view(sandbox, job_id)
-        with self.store.lock:
+            known = space.batches.get(batch_id)
+            if known is not None:
+                self.store.job_view(sandbox, known["jobId"])
             batch = space.batches.get(batch_id)
             if batch is None:
                 return catalog_error(404, "Not Found", f"batch {batch_id} not found")
@@ -400,18 +400,14 @@ class SandboxApp:
         limit = max(1, min(limit, 100))
         status = request.args.get("status")
         offset = request.args.get("offset")
-        records = self.store.list_jobs(sandbox)
-        if status:
-            records = [r for r in records if r["status"] == status]
+        cursor: tuple[int, int] | None = None
         if offset:
             created, _, last_id = offset.partition("_")
             try:
                 cursor = (int(created), int(last_id))
             except ValueError:
                 return ups_error(400, "Bad Request", f"invalid offset {offset!r}")
-            records = [r for r in records if (r["creationTime"], r["id"]) < cursor]
-        page = records[:limit]
-        more = len(records) > limit
+        page, more = self.store.list_jobs_page(sandbox, limit=limit, before=cursor, status=status)
         page_offset = f"{page[-1]['creationTime']}_{page[-1]['id']}" if page else ""
         next_link = f"/export/jobs/?limit={limit}&offset={quote(page_offset)}" if more else ""
         if more and status:
@@ -539,6 +535,11 @@ class SandboxApp:
             except (TypeError, ValueError) as exc:
                 return _json({"error": str(exc)}, 400)
         return _json(self.faults.describe())
+
+    def admin_forget_job(self, request: Request, job_id: int) -> Response:
+        """Drop a job record but keep its batches, as AEP does with old jobs."""
+        sandbox = request.headers.get("x-sandbox-name", "prod")
+        return _json({"forgotten": self.store.forget_job(sandbox, job_id)})
 
     def admin_expire_tokens(self, request: Request) -> Response:
         return _json({"expired": self.store.expire_tokens()})

@@ -3,12 +3,19 @@
 Job status follows elapsed time (NEW, then PROCESSING, then SUCCEEDED or FAILED), so a test
 controls a job's life with ``job_duration`` alone. All access goes through one lock: the HTTP
 server is threaded.
+
+By default the sandbox is as awkward as AEP itself (the "realistic" defaults of
+:class:`SandboxConfig`): job records do not echo ``fields``, ``filter`` and
+``additionalFields`` (the guide's own create, GET and list samples show them without), and other
+clients' jobs share the listings, some older than ours and some created while ours run.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
+import random
 import secrets
 import threading
 import time
@@ -38,6 +45,12 @@ class SandboxConfig:
     static_tokens: list[str] = field(default_factory=list)
     # When false, job listings ignore Catalog dataset existence (AEP checks it on create).
     require_existing_dataset: bool = True
+    # Echo `fields`, `filter` and `additionalFields` in job records. AEP's samples do not: off.
+    echo_request: bool = False
+    # Other clients' jobs (on their own datasets) already in each sandbox when it is first used.
+    foreign_jobs: int = 20
+    # After every this many of our creates, another client submits a job too (0: never).
+    foreign_job_every: int = 2
 
 
 @dataclass
@@ -46,6 +59,9 @@ class _Space:
     jobs: dict[int, dict[str, Any]] = field(default_factory=dict)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (creationTime, id) of every job, ascending: listings cost what their page costs.
+    order: list[tuple[int, int]] = field(default_factory=list)
+    creates: int = 0
 
 
 def _now_ms(clock: Callable[[], float]) -> int:
@@ -69,6 +85,7 @@ class Store:
         self.tokens: dict[str, dict[str, Any]] = {}
         self.spaces: dict[str, _Space] = {}
         self.next_job_id = 1000
+        self._rng = random.Random(11)
         if state_file is not None and state_file.is_file():
             self._load(state_file)
 
@@ -84,6 +101,9 @@ class Store:
                 jobs={int(k): v for k, v in space["jobs"].items()},
                 batches=space["batches"],
                 files=space["files"],
+            )
+            self.spaces[name].order = sorted(
+                (int(j["creationTime"]), int(k)) for k, j in self.spaces[name].jobs.items()
             )
 
     def save(self) -> None:
@@ -115,7 +135,55 @@ class Store:
 
     def space(self, sandbox: str) -> _Space:
         with self.lock:
-            return self.spaces.setdefault(sandbox, _Space())
+            space = self.spaces.get(sandbox)
+            if space is None:
+                space = self.spaces[sandbox] = _Space()
+                self._seed_foreign_jobs(sandbox, space)
+            return space
+
+    # ------------------------------------------------------------ other clients
+
+    def _seed_foreign_jobs(self, sandbox: str, space: _Space) -> None:
+        """Jobs of other clients, created over the last hour, some still running."""
+        now = _now_ms(self.clock)
+        count = max(0, int(self.config.foreign_jobs))
+        for n in range(count):
+            age_ms = int((count - n) * 3_600_000 / max(count, 1))
+            self._add_foreign_job(sandbox, space, now - age_ms, running=n >= count - 2)
+
+    def _add_foreign_job(
+        self, sandbox: str, space: _Space, created_ms: int, *, running: bool = False
+    ) -> None:
+        self.next_job_id += 1
+        job_id = self.next_job_id
+        duration = 3600.0 if running else 0.0
+        job = {
+            "profileInstanceId": "ups",
+            "jobType": "BATCH",
+            "id": job_id,
+            "schema": {"name": "_xdm.context.profile"},
+            "mergePolicy": {"id": "timestampOrdered-none-mp", "version": 1},
+            "status": "NEW",
+            "requestId": uuid.uuid4().hex,
+            "computeGatewayJobId": {},
+            "metrics": {"totalTime": {"startTimeInMs": created_ms}},
+            "destination": {
+                "datasetId": "foreign" + uuid.uuid4().hex[:17],
+                "segmentPerBatch": False,
+                "batchId": uuid.uuid4().hex,
+            },
+            "updateTime": created_ms,
+            "imsOrgId": "OTHERCLIENT@AdobeOrg",
+            "creationTime": created_ms,
+            "_request": {},
+            "_duration": duration,
+            "_fail": self._rng.random() < 0.2,
+            "_odd": False,
+            "_done": False,
+            "_foreign": True,
+        }
+        space.jobs[job_id] = job
+        bisect.insort(space.order, (created_ms, job_id))
 
     # ------------------------------------------------------------ tokens
 
@@ -251,11 +319,16 @@ class Store:
                 "_odd": odd,
                 "_done": False,
             }
-            for key in ("fields", "filter", "additionalFields"):
-                if body.get(key) is not None:
-                    job[key] = body[key]
+            if cfg.echo_request:
+                for key in ("fields", "filter", "additionalFields"):
+                    if body.get(key) is not None:
+                        job[key] = body[key]
             space = self.space(sandbox)
             space.jobs[job_id] = job
+            bisect.insort(space.order, (now, job_id))
+            space.creates += 1
+            if cfg.foreign_job_every and space.creates % int(cfg.foreign_job_every) == 0:
+                self._add_foreign_job(sandbox, space, now)
             for segment_id, bid in batch_ids.items():
                 space.batches[bid] = {
                     "status": "processing",
@@ -324,6 +397,8 @@ class Store:
             "endTimeInMs": now,
             "totalTimeInMs": now - start - (now - start) // 2,
         }
+        if job.get("_foreign"):
+            return
         per_segment = job["destination"].get("segmentPerBatch") and len(batches) > 1
         for bid, batch in batches:
             batch["status"] = "success"
@@ -354,13 +429,57 @@ class Store:
         return copy
 
     def list_jobs(self, sandbox: str) -> list[dict[str, Any]]:
+        """Every job, newest first."""
+        records, _ = self.list_jobs_page(sandbox, limit=1_000_000)
+        return records
+
+    def list_jobs_page(
+        self,
+        sandbox: str,
+        *,
+        limit: int,
+        before: tuple[int, int] | None = None,
+        status: str | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``limit`` jobs older than the cursor ``before``, newest first, and whether
+        more follow. Costs what the page costs, not what the whole sandbox holds."""
         with self.lock:
-            ids = sorted(
-                self.space(sandbox).jobs,
-                key=lambda i: (self.space(sandbox).jobs[i]["creationTime"], i),
-                reverse=True,
-            )
-        return [v for v in (self.job_view(sandbox, i) for i in ids) if v is not None]
+            order = self.space(sandbox).order
+            index = len(order) if before is None else bisect.bisect_left(order, before)
+            page: list[dict[str, Any]] = []
+            while index > 0 and len(page) < limit:
+                index -= 1
+                view = self.job_view(sandbox, order[index][1])
+                if view is not None and (status is None or view["status"] == status):
+                    page.append(view)
+            more = False
+            if len(page) == limit:
+                probe = index
+                while probe > 0 and not more:
+                    probe -= 1
+                    view = self.job_view(sandbox, order[probe][1]) if status else {}
+                    more = view is not None and (status is None or view["status"] == status)
+        return page, more
+
+    def forget_job(self, sandbox: str, job_id: int) -> bool:
+        """What AEP does to old job records: the job goes, its batches and files stay."""
+        with self.lock:
+            space = self.space(sandbox)
+            job = space.jobs.get(job_id)
+            if job is not None:
+                # Its batches keep whatever the job reached by now.
+                self._advance(sandbox, job)
+                del space.jobs[job_id]
+                self._unindex(space, job)
+        self.save()
+        return job is not None
+
+    @staticmethod
+    def _unindex(space: _Space, job: dict[str, Any]) -> None:
+        key = (int(job["creationTime"]), int(job["id"]))
+        index = bisect.bisect_left(space.order, key)
+        if index < len(space.order) and space.order[index] == key:
+            del space.order[index]
 
     def delete_job(self, sandbox: str, job_id: int) -> bool:
         with self.lock:
@@ -368,6 +487,7 @@ class Store:
             job = space.jobs.pop(job_id, None)
             if job is None:
                 return False
+            self._unindex(space, job)
             if not job["_done"]:
                 for batch in space.batches.values():
                     if batch["jobId"] == job_id:
@@ -387,7 +507,9 @@ class Store:
                     "jobs": {
                         str(k): {"status": v["status"], "datasetId": v["destination"]["datasetId"]}
                         for k, v in s.jobs.items()
+                        if not v.get("_foreign")
                     },
+                    "foreign_jobs": sum(1 for v in s.jobs.values() if v.get("_foreign")),
                     "batches": len(s.batches),
                     "files": len(s.files),
                 }

@@ -74,7 +74,21 @@ def test_the_guides_flow_end_to_end(aep_sandbox: SandboxHandle) -> None:
     listing = requests.get(
         f"{url}/data/core/ups/export/jobs", params={"limit": 10}, headers=h, timeout=5
     ).json()
-    assert [r["id"] for r in listing["records"]] == [job_id] and listing["link"]["next"] == ""
+    # Like AEP: other clients' jobs share the listing, newest first, in pages.
+    ids = [r["id"] for r in listing["records"]]
+    assert ids[0] == job_id and len(ids) == 10 and listing["link"]["next"]
+    ours = listing["records"][0]
+    # Like the guide's GET sample: the record does not echo fields, filter or additionalFields.
+    assert not {"fields", "filter", "additionalFields"} & set(ours)
+    seen = set(ids)
+    next_link = listing["link"]["next"]
+    while next_link:
+        page = requests.get(f"{url}/data/core/ups{next_link}", headers=h, timeout=5).json()
+        page_ids = [r["id"] for r in page["records"]]
+        assert not seen & set(page_ids) and page_ids == sorted(page_ids, reverse=True)
+        seen.update(page_ids)
+        next_link = page["link"]["next"]
+    assert len(seen) == 1 + aep_sandbox.app.config.foreign_jobs
     batch = requests.get(
         f"{url}/data/foundation/catalog/batches/{batch_id}", headers=h, timeout=5
     ).json()

@@ -34,6 +34,10 @@ class Result:
     jobs_after: int
     duplicates: int
     orphans: int
+    # Orphans whose id the error or a warning names (so the user can cancel them).
+    orphans_named: int
+    # Jobs that two resources both claim as theirs.
+    wrong_adoptions: int
     leaked_secrets: int
     seconds: float
 
@@ -57,6 +61,7 @@ def _clean(faulty_sandbox: SandboxHandle) -> None:
         faulty_sandbox.app.store.spaces.clear()
     faulty_sandbox.app.faults.clear()
     faulty_sandbox.app.config.job_duration = 0.4
+    faulty_sandbox.app.config.echo_request = False
 
 
 class Scenario:
@@ -66,6 +71,8 @@ class Scenario:
         self.host = host
         self.sandbox = sandbox
         self.kept: set[str] = set()
+        # Objects that other clients made on purpose in a scenario: neither ours nor orphans.
+        self.foreign: set[str] = set()
         self.errors: list[str] = []
         self.outputs: list[dict[str, Any]] = []
 
@@ -113,10 +120,13 @@ class Scenario:
         ]
         return sum(1 for s in secrets for h in haystacks if s and s in h)
 
-    def record(self, fault: str, where: str, started: float) -> Result:
+    def record(self, fault: str, where: str, started: float, log: str | None = None) -> Result:
         datasets, jobs = self.live()
-        extra = (datasets | jobs) - self.kept
+        extra = (datasets | jobs) - self.kept - self.foreign
         succeeded = not self.errors
+        # Where an orphan may be named: the error, and the warnings a scenario passes in.
+        said = "\n".join(self.errors) + "\n" + (log or "")
+        owners = [str(int(o["job_id"])) for o in self.outputs if o.get("job_id") is not None]
         outcome = "success" if succeeded else "clear error: " + _first_line(self.errors[-1])
         result = Result(
             fault=fault,
@@ -124,13 +134,19 @@ class Scenario:
             outcome=outcome,
             datasets_after=len(datasets),
             jobs_after=len(jobs),
-            duplicates=len(extra) if succeeded else 0,
-            orphans=len(extra) if not succeeded else 0,
+            duplicates=len(extra - _named(extra, said)) if succeeded else 0,
+            orphans=len(extra) if not succeeded else len(_named(extra, said)),
+            orphans_named=len(_named(extra, said)),
+            wrong_adoptions=len(owners) - len(set(owners)),
             leaked_secrets=self.leaked(),
             seconds=round(time.monotonic() - started, 2),
         )
         RESULTS.append(asdict(result))
         return result
+
+
+def _named(ids: set[str], text: str) -> set[str]:
+    return {i for i in ids if f"job {i}" in text or f"job(s) {i}" in text or f"{i} (" in text}
 
 
 def _first_line(details: str) -> str:

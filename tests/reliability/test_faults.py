@@ -15,12 +15,15 @@ Make = Callable[[], Scenario]
 def ok(result: Result) -> None:
     assert result.outcome == "success", result
     assert (result.duplicates, result.orphans, result.leaked_secrets) == (0, 0, 0), result
+    assert result.wrong_adoptions == 0, result
 
 
 def clean_error(result: Result, contains: str) -> None:
     assert result.outcome.startswith("clear error"), result
     assert contains in result.outcome, result.outcome
-    assert (result.duplicates, result.orphans, result.leaked_secrets) == (0, 0, 0), result
+    assert (result.duplicates, result.leaked_secrets, result.wrong_adoptions) == (0, 0, 0), result
+    # An orphan is acceptable only when the message names it (so the user can cancel it).
+    assert result.orphans == result.orphans_named, result
 
 
 def run_export(s: Scenario, **job_props: object) -> None:

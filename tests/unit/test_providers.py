@@ -165,7 +165,7 @@ def test_job_waits_for_success_and_reports_progress(
     assert f"info: export job {result.id} submitted" in err and "-> SUCCEEDED" in err
     job = sandbox.app.store.space("prod").jobs[int(result.id)]
     assert (
-        job["additionalFields"]["eventList"]["filter"]["fromIngestTimestamp"]
+        job["_request"]["additionalFields"]["eventList"]["filter"]["fromIngestTimestamp"]
         == "2018-10-25T13:22:04-07:00"
     )
     assert sandbox.app.violations == []
@@ -233,36 +233,55 @@ def test_job_diff_replaces_on_every_api_input_and_triggers(sandbox: SandboxHandl
     assert preview.replaces == ["dataset_id"]
 
 
-def test_job_read_follows_live_status_and_404_rules(sandbox: SandboxHandle) -> None:
+def test_job_read_follows_live_status_and_judges_a_forgotten_job_by_its_batch(
+    sandbox: SandboxHandle,
+) -> None:
     _, dataset_id, _ = make_dataset()
     sandbox.app.config.job_duration = 0.2
     provider = ProfileExportJobProvider()
     created = provider.create(job_inputs(dataset_id, wait_for_completion=False))
     outs = created.outs or {}
+    assert outs["status"] == "NEW"
     import time
 
     time.sleep(0.3)
     live = provider.read(created.id, outs)
     assert live.outs is not None and live.outs["status"] == "SUCCEEDED" and live.inputs is None
-    sandbox.app.store.delete_job("prod", int(created.id))
-    kept = provider.read(created.id, live.outs)
-    assert kept.id == created.id and kept.outs == live.outs, (
-        "a SUCCEEDED job AEP forgot keeps its outputs"
-    )
-    gone = provider.read(created.id, outs)
-    assert (gone.id, gone.outs) == ("", {}), "an unfinished job that 404s is gone"
+    sandbox.app.store.forget_job("prod", int(created.id))
+    kept = provider.read(created.id, outs)
+    assert kept.id == created.id and kept.outs is not None, "its batch succeeded: keep it"
+    assert kept.outs["status"] == "SUCCEEDED" and kept.outs["batch_id"] == outs["batch_id"]
+
+    sandbox.app.config.job_duration = 30
+    running = provider.create(job_inputs(dataset_id, wait_for_completion=False, triggers=[2]))
+    sandbox.app.store.delete_job("prod", int(running.id))  # cancelled: its batch is aborted
+    gone = provider.read(running.id, running.outs or {})
+    assert (gone.id, gone.outs) == ("", {}), "a job whose batch was aborted is gone"
+    no_batch = provider.read(running.id, {**(running.outs or {}), "batch_id": None})
+    assert (no_batch.id, no_batch.outs) == ("", {})
 
 
-def test_job_adoption_reads_inputs_from_aep(sandbox: SandboxHandle) -> None:
+def test_job_adoption_reads_what_aep_reports(sandbox: SandboxHandle) -> None:
     _, dataset_id, _ = make_dataset()
     created = ProfileExportJobProvider().create(job_inputs(dataset_id))
     read = ProfileExportJobProvider().read(created.id, {})
     assert read.inputs is not None
-    assert read.inputs["dataset_id"] == dataset_id and read.inputs["fields"] == GUIDE_JOB["fields"]
+    assert read.inputs["dataset_id"] == dataset_id
     assert read.inputs["merge_policy"] == GUIDE_JOB["merge_policy"]
-    assert read.inputs["event_list"] == GUIDE_JOB["event_list"]
+    # AEP's records do not echo fields, filter or additionalFields (nor does the sandbox).
+    assert "fields" not in read.inputs and "event_list" not in read.inputs
     again = ProfileExportJobProvider().check({}, read.inputs)
     assert again.failures == []
+
+
+def test_job_adoption_from_an_echoing_aep_recovers_every_input(sandbox: SandboxHandle) -> None:
+    sandbox.app.config.echo_request = True
+    _, dataset_id, _ = make_dataset()
+    created = ProfileExportJobProvider().create(job_inputs(dataset_id))
+    read = ProfileExportJobProvider().read(created.id, {})
+    assert read.inputs is not None
+    assert read.inputs["fields"] == GUIDE_JOB["fields"]
+    assert read.inputs["event_list"] == GUIDE_JOB["event_list"]
 
 
 def test_job_delete_cancels_and_tolerates_404(sandbox: SandboxHandle) -> None:

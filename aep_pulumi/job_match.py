@@ -1,0 +1,153 @@
+"""Could this AEP job record be the result of that ``POST /export/jobs`` request?
+
+AEP's job records do not necessarily echo the request: the guide's own create, GET and list
+samples carry no ``fields``, ``filter`` or ``additionalFields``. So a record is compared with the
+request on whatever it does carry:
+
+* a key the record carries is compared; a key it carries that the request lacks is a mismatch
+  (AEP does not invent ``fields``, ``filter`` or ``additionalFields``);
+* a key the record omits is *unknown*: neither a match nor a mismatch;
+* keys AEP fills in itself when the request leaves them out (``mergePolicy``, and ``version``
+  inside it; ``segmentNs`` and ``status`` of a segment; ``segmentPerBatch``) count only when the
+  request names them;
+* the per-segment batches of a ``segmentPerBatch`` job name their segments, which must be the
+  request's segments.
+
+The verdict is ``DIFFERENT`` on any mismatch, ``SAME`` when every key was carried and equal, and
+``POSSIBLE`` otherwise. Pure functions over plain dicts: no HTTP, no Pulumi.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+# Keys AEP stores only when the request had them (and then, maybe, does not echo them).
+ECHO_KEYS = ("fields", "filter", "additionalFields")
+
+
+class Verdict(enum.Enum):
+    """How a job record relates to a request."""
+
+    SAME = "same"
+    POSSIBLE = "possible"
+    DIFFERENT = "different"
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.mismatch: list[str] = []
+        self.unknown: list[str] = []
+
+    def compare(self, where: str, carried: Any, wanted: Any) -> None:
+        if carried is None:
+            self.unknown.append(where)
+        elif _normal(carried) != _normal(wanted):
+            self.mismatch.append(where)
+
+
+def _normal(value: Any) -> Any:
+    """Drop ``None`` entries, trim comma lists, compare numbers by value."""
+    if isinstance(value, Mapping):
+        return {k: _normal(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_normal(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and "," in value:
+        return ",".join(part.strip() for part in value.split(","))
+    return value
+
+
+def _segments_as_requested(
+    carried: list[Any], requested: list[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The carried segments, without the defaults AEP adds to those the request left out."""
+    out = []
+    for i, seg in enumerate(carried):
+        if not isinstance(seg, Mapping):
+            out.append(seg)
+            continue
+        asked = requested[i] if i < len(requested) else {}
+        out.append({k: v for k, v in seg.items() if k == "segmentId" or k in asked})
+    return out
+
+
+def compare_job(record: Mapping[str, Any], request: Mapping[str, Any]) -> tuple[Verdict, str]:
+    """The verdict, and a short reason (which keys differed or were not carried)."""
+    tally = _Tally()
+    dest = record.get("destination") or {}
+    wanted_dest = request.get("destination") or {}
+    tally.compare(
+        "destination.datasetId",
+        dest.get("datasetId", dest.get("dataSetId")),
+        wanted_dest.get("datasetId"),
+    )
+    tally.compare(
+        "destination.segmentPerBatch",
+        dest.get("segmentPerBatch"),
+        bool(wanted_dest.get("segmentPerBatch", False)),
+    )
+    tally.compare("schema.name", (record.get("schema") or {}).get("name"), _schema_name(request))
+
+    wanted_mp = request.get("mergePolicy")
+    if wanted_mp:
+        carried_mp = record.get("mergePolicy")
+        if isinstance(carried_mp, Mapping):
+            tally.compare("mergePolicy.id", carried_mp.get("id"), wanted_mp.get("id"))
+            if wanted_mp.get("version") is not None:
+                tally.compare(
+                    "mergePolicy.version", carried_mp.get("version"), wanted_mp.get("version")
+                )
+        else:
+            tally.unknown.append("mergePolicy")
+
+    wanted_segments = ((request.get("filter") or {}).get("segments")) or []
+    for key in ECHO_KEYS:
+        carried = record.get(key)
+        wanted = request.get(key)
+        if carried is None:
+            tally.unknown.append(key)
+            continue
+        if key == "filter" and isinstance(carried, Mapping):
+            carried = dict(carried)
+            if isinstance(carried.get("segments"), list):
+                carried["segments"] = _segments_as_requested(carried["segments"], wanted_segments)
+        tally.compare(key, carried, wanted if wanted is not None else {"<absent>": True})
+
+    batch_segments = {
+        b.get("segmentId")
+        for b in _batch_list(dest.get("batches"))
+        if isinstance(b, Mapping) and b.get("segmentId")
+    }
+    if batch_segments:
+        wanted_ids = {s.get("segmentId") for s in wanted_segments if isinstance(s, Mapping)}
+        if batch_segments != wanted_ids:
+            tally.mismatch.append("destination.batches")
+
+    if tally.mismatch:
+        return Verdict.DIFFERENT, "differs in " + ", ".join(tally.mismatch)
+    if tally.unknown:
+        return Verdict.POSSIBLE, "record does not show " + ", ".join(tally.unknown)
+    return Verdict.SAME, "every requested key matches"
+
+
+def _schema_name(request: Mapping[str, Any]) -> Any:
+    return (request.get("schema") or {}).get("name")
+
+
+def _batch_list(value: Any) -> list[Any]:
+    """``batches`` is an object in the spec and an array in the guide."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping):
+        if "segmentId" in value or "batchId" in value:
+            return [value]
+        return [
+            {"segmentId": k, **v} if isinstance(v, Mapping) and "segmentId" not in v else v
+            for k, v in value.items()
+        ]
+    return []

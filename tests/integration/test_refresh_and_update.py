@@ -1,0 +1,70 @@
+"""Refresh and in-place updates through the provider host: the paths where users get hurt."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import grpc
+import pytest
+from pulumi.runtime.proto import provider_pb2
+
+from aep_pulumi.provider_host import ProviderHost
+from aep_pulumi.testing import SandboxHandle
+
+pytestmark = pytest.mark.integration
+
+
+def test_an_update_whose_job_vanishes_while_waiting_fails_like_create(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    inputs, _ = host.check("dataset", "t", {"name": "t"})
+    dataset_id = host.create("dataset", "t", inputs).id
+    live_sandbox.app.config.job_duration = 3
+    props = {"dataset_id": dataset_id, "fields": ["identities.id"], "wait_for_completion": False}
+    olds_in, _ = host.check("job", "j", props)
+    job = host.create("job", "j", olds_in)
+    news, _ = host.check("job", "j", {**props, "wait_for_completion": True})
+    assert list(host.diff("job", "j", job.id, job.outs, news).replaces) == []
+    threading.Timer(0.4, lambda: live_sandbox.app.store.delete_job("prod", int(job.id))).start()
+    with pytest.raises(grpc.RpcError) as raised:
+        host.update("job", "j", job.id, job.outs, news)
+    assert f"export job {job.id} disappeared from AEP" in (raised.value.details() or "")
+
+
+def test_empty_tags_give_no_diff_after_a_refresh(host: ProviderHost) -> None:
+    inputs, failures = host.check("dataset", "t", {"name": "t", "tags": {}})
+    assert failures == []
+    created = host.create("dataset", "t", inputs)
+    _, refreshed, _ = host.read("dataset", "t", created.id, created.outs)
+    diff = host.diff("dataset", "t", created.id, refreshed, inputs)
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+
+def test_updating_a_dataset_deleted_outside_pulumi_says_to_refresh(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    inputs, _ = host.check("dataset", "t", {"name": "t"})
+    created = host.create("dataset", "t", inputs)
+    live_sandbox.app.store.delete_dataset("prod", created.id)
+    news, _ = host.check("dataset", "t", {"name": "renamed"})
+    with pytest.raises(grpc.RpcError) as raised:
+        host.update("dataset", "t", created.id, created.outs, news)
+    details = raised.value.details() or ""
+    assert "HTTP 404" in details and "pulumi refresh" in details
+
+
+def test_a_batched_job_refreshed_after_it_ran_is_not_re_exported(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    inputs, _ = host.check("dataset", "t", {"name": "t"})
+    dataset_id = host.create("dataset", "t", inputs).id
+    props = {"dataset_id": dataset_id, "wait_for_completion": False}
+    job_in, _ = host.check("job", "j", props)
+    job = host.create("job", "j", job_in)
+    time.sleep(0.6)
+    _, refreshed, _ = host.read("job", "j", job.id, job.outs)
+    assert refreshed["status"] == "SUCCEEDED"
+    assert host.diff("job", "j", job.id, refreshed, job_in).changes == (
+        provider_pb2.DiffResponse.DIFF_NONE
+    )

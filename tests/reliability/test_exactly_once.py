@@ -1,0 +1,131 @@
+"""Exactly once against an AEP whose job records do not echo the request and whose listings
+hold other clients' jobs (the sandbox's defaults): the rows of issue #8."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from pulumi.runtime.proto import provider_pb2
+
+from aep_pulumi.payloads import export_job_request
+from aep_pulumi.provider_host import ProviderHost
+from aep_pulumi.testing import provider_host_for
+
+from .conftest import Scenario
+from .test_faults import clean_error, ok
+
+Make = Callable[[], Scenario]
+
+
+@pytest.mark.parametrize("echo", [False, True], ids=["realistic", "echoing"])
+def test_lost_answer_never_adopts_a_different_sibling(scenario: Make, echo: bool) -> None:
+    """An all-profiles export whose POST is lost must not adopt the VIP export next to it."""
+    s, started = scenario(), time.monotonic()
+    s.sandbox.app.config.echo_request = echo
+    dataset_id = s.dataset()
+    assert dataset_id is not None
+    vip = s.job(dataset_id, "vip", segments=[{"segment_id": "vip"}], wait_for_completion=False)
+    s.inject("drop_before", "POST", "/export/jobs")
+    mine = s.job(dataset_id, "all-profiles", wait_for_completion=False)
+    result = s.record(
+        "lost answer, a different sibling job", "POST /export/jobs (dropped)", started
+    )
+    ok(result)
+    assert vip is not None and mine is not None
+    assert mine["job_id"] != vip["job_id"] and result.jobs_after == 2
+    assert "trying once more" in s.host.log_text()
+
+
+def test_lost_answer_is_recognised_though_aep_does_not_echo_the_request(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    dataset_id = s.dataset()
+    assert dataset_id is not None
+    s.inject("drop_after", "POST", "/export/jobs")
+    job = s.job(dataset_id, "export", event_list={"fields": ["environment.browserDetails.name"]})
+    result = s.record(
+        "lost answer, AEP does not echo the request", "POST /export/jobs (processed)", started
+    )
+    ok(result)
+    assert job is not None and result.jobs_after == 1
+    assert "created all the same and is adopted" in s.host.log_text()
+
+
+def test_two_candidates_are_refused_and_nothing_is_submitted_again(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    dataset_id = s.dataset()
+    assert dataset_id is not None
+    inputs, _ = s.host.check(
+        "job", "export", {"dataset_id": dataset_id, "fields": ["identities.id"]}
+    )
+    # Another client submits the very same export a moment before ours.
+    twin = s.sandbox.client().create_export_job(export_job_request(inputs))
+    s.foreign.add(str(twin.id))
+    s.inject("drop_after", "POST", "/export/jobs")
+    s.job(dataset_id, "export")
+    result = s.record("lost answer, two candidate jobs", "POST /export/jobs (processed)", started)
+    clean_error(result, "could be its result")
+    assert str(twin.id) in s.errors[-1] and "not submitted again" in s.errors[-1]
+    assert result.jobs_after == 2 and result.orphans == result.orphans_named == 1
+
+
+def test_an_interrupted_wait_is_named_by_the_next_up(scenario: Make) -> None:
+    """`up` killed mid-wait: the job runs on unknown to the state; the next `up` names it."""
+    s, started = scenario(), time.monotonic()
+    dataset_id = s.dataset()
+    assert dataset_id is not None
+    s.sandbox.app.config.job_duration = 30
+    inputs, _ = s.host.check(
+        "job", "export", {"dataset_id": dataset_id, "fields": ["identities.id"]}
+    )
+    with provider_host_for(s.sandbox) as doomed:
+        import threading
+
+        threading.Thread(target=lambda: _ignore_errors(doomed, inputs), daemon=True).start()
+        deadline = time.monotonic() + 10
+        while not s.sandbox.state()["jobs"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        doomed.process.kill()  # a killed CI runner: no Cancel reaches the provider
+    (interrupted,) = s.sandbox.state()["jobs"]
+    s.sandbox.app.config.job_duration = 0.4
+    with provider_host_for(s.sandbox) as next_up:
+        s.host = next_up
+        s.job(dataset_id, "export")
+        warning = next_up.log_text()
+    result = s.record("interrupted wait (up killed)", "between two `up`s", started, log=warning)
+    assert result.outcome == "success" and result.duplicates == 0 and result.leaked_secrets == 0
+    assert result.orphans == result.orphans_named == 1, result
+    assert f"export job(s) {interrupted} (" in warning and "interrupted `pulumi up`" in warning
+
+
+def _ignore_errors(host: ProviderHost, inputs: dict[str, object]) -> None:
+    try:
+        host.create("job", "export", inputs)
+    except Exception:  # the host is killed under it
+        return
+
+
+def test_a_forgotten_batched_job_is_kept_by_its_batch(scenario: Make) -> None:
+    s, started = scenario(), time.monotonic()
+    dataset_id = s.dataset()
+    assert dataset_id is not None
+    job = s.job(dataset_id, "export", wait_for_completion=False)
+    assert job is not None and job["status"] == "NEW"
+    time.sleep(0.6)
+    s.sandbox.app.store.forget_job("prod", int(job["job_id"]))
+    job_id = str(int(job["job_id"]))
+    read_id, refreshed, _ = s.host.read("job", "export", job_id, job)
+    inputs, _ = s.host.check(
+        "job",
+        "export",
+        {"dataset_id": dataset_id, "fields": ["identities.id"], "wait_for_completion": False},
+    )
+    diff = s.host.diff("job", "export", job_id, refreshed, inputs)
+    s.kept.discard(job_id)
+    result = s.record("forgotten batched job (404 on refresh)", "refresh, then `up`", started)
+    ok(result)
+    assert read_id == job_id and refreshed["status"] == "SUCCEEDED"
+    assert refreshed["batch_id"] == job["batch_id"]
+    assert list(diff.replaces) == [], "no re-export"
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
