@@ -41,6 +41,7 @@ from .errors import (
     error_from_response,
     response_json,
 )
+from .ids import DATASET_ID, JOB_ID
 from .models import (
     DatasetCreateRequest,
     DatasetRecord,
@@ -56,8 +57,8 @@ CATALOG = "/data/foundation/catalog"
 UPS = "/data/core/ups"
 DATA_ACCESS = "/data/foundation/export"
 
-_DATASET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-_JOB_ID = re.compile(r"^[0-9]{1,19}$")
+_DATASET_ID = DATASET_ID
+_JOB_ID = JOB_ID
 _BATCH_ID = _DATASET_ID
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _MAX_SERVER_DELAY = 120.0

@@ -120,6 +120,11 @@ class Dataset(pulumi.dynamic.Resource, module="aep", name="Dataset"):
         for key in (*DATASET_INPUTS, *DATASET_OUTPUTS):
             props.setdefault(key, None)
         super().__init__(DatasetProvider(), resource_name, props, opts)
+        # The dataset id *is* the resource id. Taken from the id, it stays known in the preview
+        # of an in-place update, where the engine returns only the new inputs as the state (the
+        # dynamic provider host does not support previews), so a job wired to it is not shown
+        # as replaced when the dataset is only renamed or retagged.
+        self.dataset_id = self.id
 
     @staticmethod
     def get(resource_name: str, id: Input[str], opts: ResourceOptions | None = None) -> Dataset:
@@ -266,6 +271,8 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
         for key in (*JOB_INPUTS, *JOB_OUTPUTS):
             props.setdefault(key, None)
         super().__init__(ProfileExportJobProvider(), resource_name, props, opts)
+        # Known in the preview of an in-place update (see Dataset.dataset_id).
+        self.job_id = self.id.apply(int)
 
     @staticmethod
     def get(

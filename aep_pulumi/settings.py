@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -165,11 +166,7 @@ class AepSettings:
                 f"missing configuration: {_key_names('api_key')} is required when only an "
                 f"access token is configured (it defaults to {_key_names('client_id')})"
             )
-        sandbox = (raw["sandbox_name"] or DEFAULT_SANDBOX).strip()
-        if sandbox != sandbox.lower() or not sandbox:
-            raise AepConfigError(
-                f"{_key_names('sandbox_name')} must be the all-lower-case sandbox name, got {sandbox!r}"
-            )
+        sandbox = _check_sandbox(raw["sandbox_name"])
         return cls(
             org_id=org_id,
             endpoint=_check_endpoint("endpoint", raw["endpoint"] or DEFAULT_ENDPOINT),
@@ -204,6 +201,79 @@ class AepSettings:
             else:
                 out[f.name] = str(value)
         return out
+
+
+def _check_sandbox(raw: str | None) -> str:
+    sandbox = (raw or DEFAULT_SANDBOX).strip()
+    if sandbox != sandbox.lower() or not sandbox:
+        raise AepConfigError(
+            f"{_key_names('sandbox_name')} must be the all-lower-case sandbox name, got {sandbox!r}"
+        )
+    return sandbox
+
+
+# Each value check of `AepSettings.load`, runnable on its own (no credentials needed).
+_VALUE_CHECKS: dict[str, Any] = {
+    "endpoint": lambda v: _check_endpoint("endpoint", v),
+    "ims_endpoint": lambda v: _check_endpoint("ims_endpoint", v),
+    "sandbox_name": _check_sandbox,
+    "http_timeout": lambda v: _positive_float("http_timeout", v, 30.0),
+    "poll_initial_interval": lambda v: _positive_float("poll_initial_interval", v, 1.0),
+    "poll_max_interval": lambda v: _positive_float("poll_max_interval", v, 30.0),
+    "max_retries": lambda v: _non_negative_int("max_retries", v, 5),
+}
+
+
+@dataclass
+class ConfigReport:
+    """What ``pulumi preview`` says about the configuration, without calling AEP."""
+
+    # (config key, message): values that `up` would refuse.
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    # `aep:` keys this package does not know, with the closest valid key.
+    warnings: list[str] = field(default_factory=list)
+    # What `up` will need that is not configured (credentials, org).
+    missing: str | None = None
+
+
+def check_config(
+    config: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    all_keys: list[str] | None = None,
+) -> ConfigReport:
+    """Check every configured value the way :meth:`AepSettings.load` would, but report missing
+    credentials instead of failing (CI previews often run without secrets).
+
+    ``all_keys`` lists every stack config key, so that a mistyped ``aep:`` key can be reported.
+    """
+    config = config or {}
+    env = os.environ if env is None else env
+    report = ConfigReport()
+    for key in _KEYS:
+        value = config.get(key.config)
+        if value is None or value == "":
+            value = env.get(key.env)
+        check = _VALUE_CHECKS.get(key.attr)
+        if check is None or value is None or str(value) == "":
+            continue
+        try:
+            check(str(value))
+        except AepConfigError as exc:
+            report.errors.append((key.config, exc.message))
+    known = [k.config for k in _KEYS]
+    for name in all_keys or []:
+        if name.startswith("aep:") and name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean `{close[0]}`?" if close else f" (known keys: {', '.join(known)})"
+            )
+            report.warnings.append(f"unknown configuration key `{name}`{hint}")
+    try:
+        AepSettings.load(config, env)
+    except AepConfigError as exc:
+        if not report.errors and "missing configuration" in exc.message:
+            report.missing = exc.message
+    return report
 
 
 def config_keys() -> list[tuple[str, str]]:

@@ -1,35 +1,47 @@
-"""pytest fixtures that fake AEP with the project's own sandbox (registered as a pytest plugin).
+"""A test kit for programs that use this package: a local AEP and engine-faithful mocks.
 
-* ``aep_sandbox`` — the sandbox over real HTTP on 127.0.0.1 and a free port, stopped afterwards.
-* ``aep_sandbox_inprocess`` — the same app, reached through ``responses`` (no socket at all):
-  every ``requests`` call to ``https://aep.sandbox.test`` is routed into it.
+* :func:`served_sandbox` — the sandbox over real HTTP on 127.0.0.1 (a context manager);
+  :func:`provider_host_for` — Pulumi's own dynamic provider host pointed at it.
+* :class:`EngineMocks`, :func:`plan`, :func:`run` — Pulumi mocks that run the providers' real
+  ``check``/``diff`` and follow the engine's preview rules (see :mod:`aep_pulumi.engine_mocks`).
+* The pytest fixtures ``aep_sandbox`` and ``aep_sandbox_inprocess`` live in
+  :mod:`aep_pulumi.pytest_plugin` (registered with pytest on install; the in-process one needs
+  ``responses``: ``pip install "aep-pulumi[testing]"``).
 
-Both yield a :class:`SandboxHandle`: ``handle.env`` holds ``AEP_*`` variables that point this
-package (or a Pulumi program under test) at the sandbox, ``handle.use()`` applies them with
-``monkeypatch``, ``handle.app`` exposes state, faults and spec violations.
+This module imports neither pytest nor responses, so it works in any program.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
-
-import pytest
-import requests
-import responses
-import urllib3.exceptions
-from werkzeug.test import Client
 
 from .client import AepClient
+from .engine_mocks import CheckFailed, EngineMocks, Plan, Step, plan, run
 from .provider_host import ProviderHost
 from .sandbox import SandboxApp, SandboxConfig, SandboxServer
-from .sandbox.app import DropConnection
 from .sandbox.specs import default_openapi_dir
 from .settings import AepSettings
+
+__all__ = [
+    "INPROCESS_URL",
+    "TEST_CLIENT_ID",
+    "TEST_CLIENT_SECRET",
+    "TEST_ORG",
+    "CheckFailed",
+    "EngineMocks",
+    "Plan",
+    "SandboxHandle",
+    "Step",
+    "make_app",
+    "plan",
+    "provider_host_for",
+    "run",
+    "sandbox_env",
+    "served_sandbox",
+]
 
 TEST_ORG = "TESTORG0000000000000000@AdobeOrg"
 TEST_CLIENT_ID = "aep-pulumi-tests"
@@ -45,7 +57,8 @@ class SandboxHandle:
     url: str
     app: SandboxApp
     env: dict[str, str] = field(default_factory=dict)
-    monkeypatch: pytest.MonkeyPatch | None = None
+    # A pytest MonkeyPatch when the handle comes from a fixture (typed loosely: no pytest here).
+    monkeypatch: Any = None
 
     def use(self) -> SandboxHandle:
         """Export ``env`` into ``os.environ`` for the rest of the test."""
@@ -116,55 +129,3 @@ def provider_host_for(sandbox: SandboxHandle, **env: str) -> Iterator[ProviderHo
         yield host
     finally:
         host.close()
-
-
-def _route_into(app: SandboxApp, mock: responses.RequestsMock, base_url: str) -> None:
-    wsgi = Client(app)
-    base_path = urlsplit(base_url)
-
-    def callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
-        parts = urlsplit(request.url or "")
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-        body = request.body.encode() if isinstance(request.body, str) else request.body
-        try:
-            result = wsgi.open(
-                parts.path,
-                method=request.method or "GET",
-                query_string=parts.query,
-                headers=headers,
-                data=body,
-                base_url=f"{base_path.scheme}://{base_path.netloc}",
-            )
-        except DropConnection:
-            # What requests raises when the server closes the socket without answering.
-            raise requests.ConnectionError(
-                urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError())
-            ) from None
-        out_headers = {
-            k: v for k, v in result.headers.items() if k.lower() not in ("content-length",)
-        }
-        return (result.status_code, out_headers, result.get_data())
-
-    pattern = re.compile(re.escape(base_url) + r"/.*")
-    for method in ("GET", "POST", "PATCH", "DELETE", "PUT", "HEAD"):
-        mock.add_callback(method, pattern, callback=callback)
-
-
-@pytest.fixture
-def aep_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    """The sandbox over real HTTP on 127.0.0.1 (free port); jobs take 0.3 s."""
-    app = make_app()
-    server = SandboxServer(app).start()
-    try:
-        yield SandboxHandle(server.url, app, sandbox_env(server.url), monkeypatch)
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def aep_sandbox_inprocess(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    """The sandbox reached through ``responses`` at ``https://aep.sandbox.test``; no sockets."""
-    app = make_app()
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        _route_into(app, mock, INPROCESS_URL)
-        yield SandboxHandle(INPROCESS_URL, app, sandbox_env(INPROCESS_URL), monkeypatch)

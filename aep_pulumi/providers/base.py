@@ -20,12 +20,26 @@ from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, Resource
 
 from ..errors import AepError
 from ..inputs import is_unknown
-from ..settings import AepSettings, config_keys
+from ..settings import AepSettings, check_config, config_keys
 
 if TYPE_CHECKING:
     from ..client import AepClient
 
 _CLIENT_LOCK = threading.Lock()
+# Configuration notes already given by this process (a preview checks many resources).
+_SAID: set[str] = set()
+_SAID_LOCK = threading.Lock()
+
+
+def say_once(message: str) -> None:
+    """A preview-time warning, given once per provider process."""
+    with _SAID_LOCK:
+        if message in _SAID:
+            return
+        _SAID.add(message)
+    pulumi.log.warn(message)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -103,6 +117,7 @@ class AepProviderBase(ResourceProvider):
     """Configuration and client handling shared by the AEP providers."""
 
     _raw_config: dict[str, Any] | None = None
+    _config_key_names: list[str] | None = None
     _client: AepClient | None = None
     kind: ClassVar[str]
 
@@ -112,9 +127,27 @@ class AepProviderBase(ResourceProvider):
         raise NotImplementedError
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate inputs locally (no AEP call); failures name the property path."""
+        """Validate inputs and the ``aep:*`` configuration locally (no AEP call); failures name
+        the property path or the configuration key."""
         inputs, failures = type(self).validate(news)
+        failures = [*failures, *self.config_failures()]
+        if "dataset_id" in inputs and not any(p == "dataset_id" for p, _ in failures):
+            from ..ids import dataset_id_problem
+
+            problem = dataset_id_problem(inputs["dataset_id"])
+            if problem:
+                failures.append(("dataset_id", problem))
         return to_check_result(inputs, failures)
+
+    def config_failures(self) -> list[tuple[str, str]]:
+        """Malformed configuration values as check failures; unknown keys and missing
+        credentials as one-time warnings (a preview without secrets still succeeds)."""
+        report = check_config(self._raw_config or {}, all_keys=self._config_key_names)
+        for warning in report.warnings:
+            say_once(warning)
+        if report.missing:
+            say_once(f"{report.missing}: `pulumi up` will need it (a preview does not)")
+        return list(report.errors)
 
     def new_inputs(self, news: Mapping[str, Any]) -> dict[str, Any]:
         """Normalised new inputs for diff, with the sandbox they would live in."""
@@ -143,6 +176,9 @@ class AepProviderBase(ResourceProvider):
             if value is not None:
                 raw[key] = value
         self._raw_config = raw
+        # Every stack key, so that a mistyped `aep:` key can be reported (the dynamic host's
+        # Config keeps them in `_props`).
+        self._config_key_names = sorted(getattr(req.config, "_props", {}) or {})
         self._client = None
 
     def settings(self) -> AepSettings:

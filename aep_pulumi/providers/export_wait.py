@@ -61,9 +61,13 @@ class ProfileExportWaitProvider(AepProviderBase):
         ):
             inputs["job_ids"] = olds["job_ids"]
         replaces = changed_keys(olds, inputs, REPLACE_ON)
-        if any(s != "SUCCEEDED" for s in (olds.get("statuses") or {}).values()):
+        unfinished = any(s != "SUCCEEDED" for s in (olds.get("statuses") or {}).values())
+        if unfinished:
             replaces.append("statuses")
-        updates = changed_keys(olds, inputs, UPDATE_IN_PLACE)
+        # Once every job SUCCEEDED a new timeout has nothing left to govern. Reporting no change
+        # keeps `batch_ids` known in the preview (an in-place update's preview outputs are the
+        # new inputs only); a later replacement waits with the new timeout.
+        updates = changed_keys(olds, inputs, UPDATE_IN_PLACE) if unfinished else []
         return DiffResult(
             changes=bool(replaces or updates), replaces=replaces, delete_before_replace=True
         )

@@ -88,6 +88,11 @@ def test_check_and_diff() -> None:
     assert provider.diff("1,2", olds, {"job_ids": ["2", "1"]}).changes is False
     assert provider.diff("1,2", olds, {"job_ids": ["1", "3"]}).replaces == ["job_ids"]
     assert provider.diff("1,2", olds, {"job_ids": [Unknown(), "2"]}).replaces == ["job_ids"]
+    # A finished wait has nothing left for a new timeout to govern: no change, outputs stay known.
+    longer = {"job_ids": ["1", "2"], "timeout_seconds": 7200}
+    assert provider.diff("1,2", olds, longer).changes is False
+    running = {**olds, "statuses": {"1": "SUCCEEDED", "2": "PROCESSING"}}
+    assert provider.diff("1,2", running, longer).replaces == ["statuses"]
 
 
 def test_throttled_polls_slow_down_instead_of_failing(
