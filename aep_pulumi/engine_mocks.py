@@ -263,9 +263,15 @@ def run(
         else:
             runpy.run_path(str(Path(program) / "__main__.py"), run_name="__main__")
 
-    _sync_await(run_pulumi_func(body))
-    outputs = getattr(root, "outputs", {}) or {}
-    return dict(outputs)
+    try:
+        _sync_await(run_pulumi_func(body))
+        outputs = getattr(root, "outputs", {}) or {}
+        return dict(outputs)
+    finally:
+        # Leave no mock engine behind: outside a program, pulumi.log prints to stderr again.
+        pulumi.runtime.settings.configure(
+            pulumi.runtime.settings.Settings(project=mocks.project, stack="test")
+        )
 
 
 def _config_text(value: Any) -> str:

@@ -4,6 +4,10 @@ Starts the sandbox on 127.0.0.1, finds a Pulumi CLI (on PATH, else installs one 
 `.pulumi-demo/cli`), runs `pulumi up --yes` on the root project with a local file backend and a
 `sandbox` stack, prints the outputs, the exported files and a few exported records (read back
 through the Data Access API), then destroys the stack and stops the sandbox.
+
+Without a Pulumi CLI it says so in one sentence, then runs the flagship program's resources
+through Pulumi's own dynamic provider host (`python -m pulumi.dynamic`, the process the CLI
+would start) instead: the same providers, the same calls, the same output, then deletes them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ WORK = ROOT / ".pulumi-demo"
 INSTALL_HINT = "install it from https://www.pulumi.com/docs/install/ (or put `pulumi` on PATH) and run `make demo` again"
 
 
+class NoPulumiCli(Exception):
+    """No Pulumi CLI on PATH, and none could be installed."""
+
+
 def find_pulumi_cli() -> Any:
     """A PulumiCommand for the CLI on PATH, or one installed into .pulumi-demo/cli."""
     from pulumi.automation import PulumiCommand
@@ -35,8 +43,9 @@ def find_pulumi_cli() -> Any:
         return PulumiCommand.install(root=str(WORK / "cli"))
     except Exception as exc:  # any failure to download or unpack means: no CLI
         reason = getattr(exc, "reason", None) or exc
-        raise SystemExit(
-            f"demo: the Pulumi CLI is not on PATH and could not be installed ({reason}); {INSTALL_HINT}."
+        raise NoPulumiCli(
+            f"demo: the Pulumi CLI is not on PATH and could not be installed ({reason}); "
+            f"{INSTALL_HINT}. Running the same resources through Pulumi's provider host instead."
         ) from None
 
 
@@ -52,10 +61,81 @@ def show_export(env: dict[str, str], batch_id: str) -> None:
                 print("    " + json.dumps(record, ensure_ascii=False)[:160])
 
 
+# The flagship program's resources (examples/profile_export), as the provider host receives them.
+FLAGSHIP_DATASET = {"name": "Profile Data Export"}
+FLAGSHIP_JOB = {
+    "fields": ["identities.id", "personalEmail.address"],
+    "merge_policy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
+    "event_list": {
+        "fields": ["environment.browserDetails.name", "environment.browserDetails.version"],
+        "from_ingest_timestamp": "2018-10-25T13:22:04-07:00",
+    },
+    "triggers": ["1"],
+}
+
+
+def run_through_provider_host() -> int:
+    """`up` and `destroy` of the flagship resources without the CLI, through the provider host."""
+    import threading
+    import time
+
+    from aep_pulumi.testing import provider_host_for
+
+    app = make_app(job_duration=3.0)
+    with SandboxServer(app) as server:
+        env = sandbox_env(server.url, AEP_POLL_INITIAL_SECONDS="0.5", AEP_POLL_MAX_SECONDS="2")
+        print(f"aep-sandbox listening on {server.url}")
+        print("[provider host] python -m pulumi.dynamic, driven over gRPC as `pulumi up` would")
+        handle = type("Handle", (), {"env": env})()
+        with provider_host_for(handle) as host:  # type: ignore[arg-type]
+            shown = 0
+            stop = threading.Event()
+
+            def relay() -> None:
+                nonlocal shown
+                while not stop.is_set():
+                    lines = host.log_lines[shown:]
+                    shown += len(lines)
+                    for line in lines:
+                        print(f"[provider host] {line}")
+                    time.sleep(0.1)
+
+            relay_thread = threading.Thread(target=relay, daemon=True)
+            relay_thread.start()
+            inputs, _ = host.check("dataset", "profile-export-target", FLAGSHIP_DATASET)
+            dataset = host.create("dataset", "profile-export-target", inputs)
+            print(f"[provider host] + aep:Dataset profile-export-target created: {dataset.id}")
+            inputs, _ = host.check(
+                "job", "profile-export", {"dataset_id": dataset.id, **FLAGSHIP_JOB}
+            )
+            job = host.create("job", "profile-export", inputs)
+            time.sleep(0.3)
+            stop.set()
+            relay_thread.join()
+            print(f"[provider host] + aep:ProfileExportJob profile-export created: {job.id}")
+            print("\nOutputs:")
+            for key in ("dataset_id",):
+                print(f"  datasetId = {dataset.outs[key]}")
+            print(f"  exportJobId = {job.id}")
+            print(f"  batchId = {job.outs['batch_id']}")
+            print(f"  status = {job.outs['status']}")
+            print("\nExported data (Data Access API):")
+            show_export(env, job.outs["batch_id"])
+            host.delete("job", "profile-export", job.id, job.outs)
+            host.delete("dataset", "profile-export-target", dataset.id, dataset.outs)
+            print("\n[provider host] - both resources deleted")
+    print("\nDemo finished (through the provider host): resources deleted, sandbox stopped.")
+    return 0
+
+
 def main() -> int:
     from pulumi import automation as auto
 
-    cli = find_pulumi_cli()
+    try:
+        cli = find_pulumi_cli()
+    except NoPulumiCli as missing:
+        print(str(missing), file=sys.stderr, flush=True)
+        return run_through_provider_host()
     WORK.mkdir(exist_ok=True)
     (WORK / "state").mkdir(exist_ok=True)
     app = make_app(job_duration=3.0)
