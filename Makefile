@@ -3,38 +3,54 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test install lint demo sandbox reliability bench clean
+.PHONY: test install install-runtime lint demo sandbox reliability bench readme-tables floor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+# Installs happen again only when pyproject.toml changes (stamp files in the venv).
+$(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.runtime-installed
+
+install-runtime: $(VENV)/.runtime-installed
+install: $(VENV)/.dev-installed
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The whole suite: lint, types, unit, program (Pulumi mocks) and integration (provider host + sandbox).
+# The whole suite: lint, types, unit, program (engine mocks) and integration (provider host + sandbox).
 test: lint
 	$(BIN)/pytest -p no:cacheprovider -q
 
-# Re-run the fault scenarios and refresh the README's reliability table.
+# The fault scenarios: prints their table and writes build/reliability.json (README untouched).
 reliability: install
 	$(BIN)/pytest -p no:cacheprovider -q tests/reliability
-	$(BIN)/python scripts/reliability_table.py --readme
+	$(BIN)/python scripts/reliability_table.py
 
-# Scale benchmarks (not a test): prints the README's performance table, writes build/benchmarks.json.
+# Scale benchmarks (not a test): prints the tables and writes build/benchmarks.json (README untouched).
 bench: install
-	$(BIN)/python benchmarks/run.py --readme
+	$(BIN)/python benchmarks/run.py
 
-sandbox: install
+# The one target that rewrites README.md: its reliability and benchmark tables, from build/.
+readme-tables: install
+	$(BIN)/python scripts/reliability_table.py --readme
+	$(BIN)/python benchmarks/run.py --readme-from build/benchmarks.json
+
+sandbox: install-runtime
 	$(BIN)/aep-sandbox
 
-demo: install
+# The demo needs only the package itself (no dev tools).
+demo: install-runtime
 	$(BIN)/python scripts/demo.py
 
 clean:
-	rm -rf $(VENV) .pulumi-demo build *.egg-info
+	rm -rf $(VENV) .pulumi-demo build *.egg-info .hypothesis .mypy_cache .ruff_cache .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

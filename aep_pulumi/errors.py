@@ -168,10 +168,15 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None]:
     if not isinstance(body, Mapping):
         return (None, None, None)
     code = _first_str(body, "error_code", "errorCode", "code")
+    if code is None and body.get("error_description") is not None:
+        # IMS (OAuth): {"error": "invalid_client", "error_description": "..."}
+        code = _first_str(body, "error")
     ups_code, ups_message = _describe_ups_errors(body.get("errors"))
     code = code or ups_code
     title = _first_str(body, "title")
-    detail = _first_str(body, "detail", "message", "msg", "error_description", "error")
+    detail = _first_str(body, "detail", "message", "msg", "error_description")
+    if detail is None and code != body.get("error"):
+        detail = _first_str(body, "error")
     message = ": ".join(p for p in (title, detail) if p) or None
     if ups_message:
         message = f"{message}: {ups_message}" if message else ups_message

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from aep_pulumi.sandbox.specs import default_openapi_dir
+from aep_pulumi.sandbox.specs import HOW_TO_GET_SPECS, default_openapi_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,11 +30,17 @@ def seed_sample(name: str) -> Any:
     return json.loads((FIXTURES / "seed" / f"{name}.json").read_text(encoding="utf-8"))
 
 
+SPECS_MISSING = f"Adobe's OpenAPI specs are not here: {HOW_TO_GET_SPECS}"
+# For tests whose claim is spec conformance: without the specs they would prove nothing.
+requires_specs = pytest.mark.skipif(default_openapi_dir() is None, reason=SPECS_MISSING)
+
+
 @pytest.fixture(scope="session")
 def segmentation_spec() -> dict[str, Any]:
-    """Adobe's segmentation.yaml, read from ../shared (never copied into the project)."""
+    """Adobe's segmentation.yaml, found as the sandbox finds it (never copied into the project)."""
     openapi_dir = default_openapi_dir()
-    assert openapi_dir is not None, "set AEP_OPENAPI_DIR to Adobe's specs (../shared/aep-openapi)"
+    if openapi_dir is None:
+        pytest.skip(SPECS_MISSING)
     with open(openapi_dir / "segmentation.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 

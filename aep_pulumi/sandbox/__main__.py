@@ -1,5 +1,6 @@
 """Command line: ``aep-sandbox [--host 127.0.0.1] [--port 8765] ...``."""
 
+
 from __future__ import annotations
 
 import argparse
@@ -13,12 +14,23 @@ from typing import Any
 from .app import SandboxApp
 from .faults import FaultPlan, FaultRates
 from .server import SandboxServer
-from .specs import default_openapi_dir
+from .specs import (
+    SpecsNotFound,
+    checked_openapi_dir,
+    default_openapi_dir,
+    describe_validation,
+    fetch_specs,
+)
 from .store import SandboxConfig
+
+DESCRIPTION = (
+    "A local Adobe Experience Platform (IMS, Catalog, export jobs, Data Access) under AEP's URL "
+    "layout, as awkward as the real one, with fault injection."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="aep-sandbox", description=__doc__)
+    p = argparse.ArgumentParser(prog="aep-sandbox", description=DESCRIPTION)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument(
@@ -54,7 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--state-file", type=Path, help="persist state to this JSON file")
     p.add_argument(
-        "--openapi-dir", type=Path, help="Adobe's OpenAPI specs (default: $AEP_OPENAPI_DIR)"
+        "--openapi-dir",
+        type=Path,
+        help="Adobe's OpenAPI specs (default: $AEP_OPENAPI_DIR, ../shared/aep-openapi beside a "
+        "checkout, or the cache that --fetch-specs fills)",
+    )
+    p.add_argument(
+        "--fetch-specs",
+        action="store_true",
+        help="download Adobe's published specs (a pinned revision, sha256-checked) into your "
+        "cache, then exit",
     )
     p.add_argument("--throttle-rate", type=float, default=0.0, help="probability of a 429")
     p.add_argument("--retry-after-ms", type=int, default=200, help="retryAfterMs in 429 bodies")
@@ -102,6 +123,16 @@ def main(argv: list[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
+    try:
+        if args.fetch_specs:
+            print(f"aep-sandbox: specs ready in {fetch_specs()}", flush=True)
+            return 0
+        openapi_dir = (
+            checked_openapi_dir(args.openapi_dir) if args.openapi_dir else default_openapi_dir()
+        )
+    except SpecsNotFound as exc:
+        print(f"aep-sandbox: {exc}", file=sys.stderr)
+        return 2
     credentials = None
     if args.credential:
         credentials = {}
@@ -131,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     app = SandboxApp(
         config,
-        openapi_dir=args.openapi_dir or default_openapi_dir(),
+        openapi_dir=openapi_dir,
         state_file=args.state_file,
         faults=FaultPlan(rates=rates, seed=args.seed),
         seed=args.seed,
@@ -144,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    print(f"aep-sandbox: {describe_validation(openapi_dir)}", file=sys.stderr, flush=True)
     print(f"aep-sandbox listening on {server.url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -113,10 +113,7 @@ class SandboxApp:
     ) -> None:
         self.store = Store(config, state_file=state_file, clock=clock)
         self.validator: SpecValidator | None = load_validator(openapi_dir)
-        if self.validator is None:
-            log.warning(
-                "OpenAPI specs not found (set AEP_OPENAPI_DIR); running without spec validation"
-            )
+        self.openapi_dir = openapi_dir if self.validator is not None else None
         self.validate_responses = validate_responses
         self.faults = faults or FaultPlan(seed=seed)
         self.violations: list[str] = []

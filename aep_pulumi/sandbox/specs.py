@@ -1,15 +1,22 @@
 """Adobe's OpenAPI specs, loaded once, used to validate sandbox requests and responses.
 
-The specs are read from a directory (``--openapi-dir`` / ``AEP_OPENAPI_DIR``); they are never
-copied into this package. Two quirks are absorbed at load time: response codes are YAML ints
-(``openapi-core`` wants strings), and ``catalog.yaml`` has a duplicated parameter, so spec
-validation itself is switched off (requests and responses are still validated).
+The specs are never copied into this package. They are found, in this order, in
+``--openapi-dir`` / ``AEP_OPENAPI_DIR`` (a path that does not exist is an error), in
+``../shared/aep-openapi`` beside a source checkout, or in the user's cache, where
+``aep-sandbox --fetch-specs`` downloads a pinned revision of Adobe's published specs
+(AdobeDocs/experience-platform-apis) and checks every file's sha256.
+
+Two quirks are absorbed at load time: response codes are YAML ints (``openapi-core`` wants
+strings), and ``catalog.yaml`` has a duplicated parameter, so spec validation itself is switched
+off (requests and responses are still validated).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,17 +36,110 @@ SPEC_FILES = {
 }
 
 
+# The revision of AdobeDocs/experience-platform-apis whose specs the sandbox validates against.
+SPEC_REPOSITORY = "AdobeDocs/experience-platform-apis"
+SPEC_REVISION = "16c60cd7a5617582fc21500f5ab3edf0e2ee308b"
+SPEC_BASE_URL = (
+    f"https://raw.githubusercontent.com/{SPEC_REPOSITORY}/{SPEC_REVISION}/static/swagger-specs"
+)
+SPEC_SHA256 = {
+    "segmentation.yaml": "c0f654526464dbeaf92e2666c333982f8308f2961047fc38e6150001bd26870f",
+    "catalog.yaml": "e8b3980c6dfb1db6ecf2b2bd314c092903feadd8fc133b4e2c35ad541a75dc3d",
+    "data-access.yaml": "2136f9cc98fb733460a137dd5659954e578826f7758affe61d95e177b902723f",
+}
+HOW_TO_GET_SPECS = (
+    "run `aep-sandbox --fetch-specs` (downloads Adobe's published specs into your cache), or set "
+    "AEP_OPENAPI_DIR to a folder holding segmentation.yaml, catalog.yaml and data-access.yaml"
+)
+
+
+class SpecsNotFound(Exception):
+    """A specs folder was named but does not hold the specs, or a download failed its check."""
+
+
+def cache_dir() -> Path:
+    """Where fetched specs live: ``$XDG_CACHE_HOME`` (or ``~/.cache``)/aep-pulumi/openapi/<rev>."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "aep-pulumi" / "openapi" / SPEC_REVISION
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in SPEC_FILES)
+
+
 def default_openapi_dir() -> Path | None:
-    """``AEP_OPENAPI_DIR``, else ``../shared/aep-openapi`` next to a source checkout."""
+    """The specs folder: ``AEP_OPENAPI_DIR``, ``../shared/aep-openapi`` beside a checkout, or
+    the user's cache. ``None`` when none holds them; :class:`SpecsNotFound` when
+    ``AEP_OPENAPI_DIR`` names a folder without them."""
     env = os.environ.get("AEP_OPENAPI_DIR")
+    if env == "none":  # run lenient on purpose (what a bare clone without the specs does)
+        return None
     if env:
-        return Path(env)
+        return checked_openapi_dir(Path(env))
     here = Path(__file__).resolve()
     for parent in here.parents:
         candidate = parent.parent / "shared" / "aep-openapi"
-        if (candidate / "segmentation.yaml").is_file():
+        if _complete(candidate):
             return candidate
-    return None
+    cached = cache_dir()
+    return cached if _complete(cached) else None
+
+
+def checked_openapi_dir(folder: Path) -> Path:
+    """``folder`` if it holds the specs, else :class:`SpecsNotFound` saying what is missing."""
+    if not folder.is_dir():
+        raise SpecsNotFound(f"OpenAPI specs folder {folder} does not exist; {HOW_TO_GET_SPECS}")
+    missing = [name for name in SPEC_FILES if not (folder / name).is_file()]
+    if missing:
+        raise SpecsNotFound(
+            f"OpenAPI specs folder {folder} lacks {', '.join(missing)}; {HOW_TO_GET_SPECS}"
+        )
+    return folder
+
+
+def fetch_specs(
+    destination: Path | None = None, base_url: str = SPEC_BASE_URL, timeout: float = 30.0
+) -> Path:
+    """Download the pinned specs, check each file's sha256, and keep them in ``destination``.
+
+    Files are written under a temporary name and renamed once verified, so a failed or
+    tampered download never leaves a file the sandbox would load.
+    """
+    target = destination or cache_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for name, expected in SPEC_SHA256.items():
+        final = target / name
+        if final.is_file() and hashlib.sha256(final.read_bytes()).hexdigest() == expected:
+            continue
+        url = f"{base_url.rstrip('/')}/{name}"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                content = response.read()
+        except OSError as exc:
+            raise SpecsNotFound(f"could not download {url}: {exc}") from None
+        digest = hashlib.sha256(content).hexdigest()
+        if digest != expected:
+            raise SpecsNotFound(
+                f"{url} has sha256 {digest}, not the pinned {expected}; nothing was kept"
+            )
+        partial = target / f".{name}.part"
+        partial.write_bytes(content)
+        os.replace(partial, final)
+    return target
+
+
+def describe_validation(folder: Path | None) -> str:
+    """One line for the sandbox's start: whether and against what requests are validated."""
+    if folder is None:
+        return f"requests are NOT validated against Adobe's OpenAPI specs (none found: {HOW_TO_GET_SPECS})"
+    pinned = all(
+        hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+        for name, digest in SPEC_SHA256.items()
+    )
+    revision = f"{SPEC_REPOSITORY}@{SPEC_REVISION[:12]}" if pinned else "an unpinned revision"
+    return (
+        f"requests and responses are validated against Adobe's OpenAPI specs ({revision}, {folder})"
+    )
 
 
 def _string_keys(node: Any) -> Any:

@@ -13,6 +13,7 @@ from aep_pulumi.provider_host import ProviderHost, Unknown
 from aep_pulumi.testing import SandboxHandle
 
 from ..conftest import GUIDE_JOB as JOB
+from ..conftest import requires_specs
 
 pytestmark = pytest.mark.integration
 
@@ -170,6 +171,7 @@ def test_get_adopts_existing_objects_by_id(host: ProviderHost, live_sandbox: San
     assert adopted_inputs["dataset_id"] == dataset_id and "fields" not in adopted_inputs
 
 
+@requires_specs
 def test_every_sandbox_response_conformed_to_the_specs(
     host: ProviderHost, live_sandbox: SandboxHandle
 ) -> None:

@@ -15,7 +15,7 @@ import requests
 
 from aep_pulumi.testing import TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_ORG, SandboxHandle
 
-from ..conftest import seed_sample
+from ..conftest import requires_specs, seed_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -150,6 +150,7 @@ def test_gateway_checks_answer_in_aeps_shape(
     )
 
 
+@requires_specs
 def test_non_conforming_requests_get_a_400_naming_the_violation(aep_sandbox: SandboxHandle) -> None:
     h = headers(aep_sandbox.url)
     reply = requests.post(

@@ -91,3 +91,11 @@ def test_html_error_pages_do_not_flood_the_message() -> None:
     )
     err = error_from_response(requests.get("https://h.example/x", timeout=1), "op")
     assert "HTTP 502" in str(err) and len(str(err)) < 200
+
+
+def test_ims_oauth_errors_carry_their_code() -> None:
+    from aep_pulumi.errors import parse_error_body
+
+    body = {"error": "invalid_client", "error_description": "invalid client_id or client_secret"}
+    assert parse_error_body(body) == ("invalid_client", "invalid client_id or client_secret", None)
+    assert parse_error_body({"error": "server exploded"}) == (None, "server exploded", None)
