@@ -91,11 +91,16 @@ def _list_round(
     client: AepClient, pending: list[ExportJob], sandbox: str | None
 ) -> tuple[dict[int, ExportJob], int]:
     """Page through the listing, newest first, until every pending job was seen or the pages
-    are older than the oldest pending job. Returns ``(jobs seen, pages read)``."""
+    are older than the oldest pending job. Returns ``(jobs seen, pages read)``.
+
+    Jobs whose creation time is not known yet (a wait that only has their ids) bound the paging
+    by their number instead: their pages, plus as many again for other clients' jobs in between.
+    """
     wanted = {j.id for j in pending}
     known_times = [j.creation_time for j in pending if j.creation_time is not None]
-    # Jobs whose creation time is still unknown are looked for on the first page only.
-    oldest = min(known_times) if len(known_times) == len(pending) else None
+    undated = len(pending) - len(known_times)
+    oldest = min(known_times) if known_times else None
+    page_budget = 2 * (-(-undated // LIST_PAGE_SIZE)) + 1 if undated else None
     seen: dict[int, ExportJob] = {}
     pages = 0
     for page in client.iter_export_job_pages(sandbox=sandbox, limit=LIST_PAGE_SIZE):
@@ -104,23 +109,28 @@ def _list_round(
         if len(seen) == len(wanted) or not page.records:
             break
         last = page.records[-1].creation_time
-        if oldest is None or last is None or last < oldest:
+        older_than_dated = oldest is None or last is None or last < oldest
+        undated_left = any(j.creation_time is None and j.id not in seen for j in pending)
+        if older_than_dated and not (undated_left and page_budget and pages < page_budget):
             break
     return seen, pages
 
 
 def _fetch_round(
-    client: AepClient, pending: list[ExportJob], sandbox: str | None
-) -> tuple[dict[int, ExportJob], set[int], int]:
+    client: AepClient, pending: list[ExportJob], sandbox: str | None, pages_hint: int = 1
+) -> tuple[dict[int, ExportJob], set[int], int, int]:
     """Fresh copies of ``pending`` jobs: listings for many jobs, GETs for the rest.
 
-    Requests grow with the pages of relevant jobs, not with the number of jobs. Returns
-    ``(fresh jobs by id, ids AEP no longer knows, HTTP requests made)``.
+    Requests grow with the pages of relevant jobs, not with the number of jobs: a round lists
+    when that takes fewer requests than a GET per pending job (``pages_hint``: the pages the
+    last listing needed). Returns ``(fresh jobs by id, ids AEP no longer knows, HTTP requests
+    made, listing pages read)``.
     """
     fresh: dict[int, ExportJob] = {}
-    requests_made = 0
-    if len(pending) >= LIST_POLL_THRESHOLD:
-        fresh, requests_made = _list_round(client, pending, sandbox)
+    requests_made = pages = 0
+    if len(pending) >= max(LIST_POLL_THRESHOLD, pages_hint + 1):
+        fresh, pages = _list_round(client, pending, sandbox)
+        requests_made = pages
     unseen = [j.id for j in pending if j.id not in fresh]
     missing: set[int] = set()
 
@@ -143,7 +153,7 @@ def _fetch_round(
             missing.add(job_id)
         else:
             fresh[job_id] = job
-    return fresh, missing, requests_made
+    return fresh, missing, requests_made, pages
 
 
 def wait_for_jobs(
@@ -176,6 +186,7 @@ def wait_for_jobs(
     last_heartbeat = started
     warned: set[str] = set()
     poll_number = 0
+    pages_hint = 1
     while True:
         pending = [
             j for j in outcome.jobs.values() if not j.is_terminal and j.id not in outcome.missing
@@ -189,12 +200,16 @@ def wait_for_jobs(
         sleep(min(schedule.interval(poll_number), max(0.0, deadline - now)))
         poll_number += 1
         try:
-            fresh, missing, requests_made = _fetch_round(client, pending, sandbox)
+            fresh, missing, requests_made, pages = _fetch_round(
+                client, pending, sandbox, pages_hint
+            )
         except AepThrottledError:
             warn("AEP is throttling status checks; polling less often")
             poll_number += 1
             continue
         outcome.polls += requests_made
+        if pages:
+            pages_hint = pages
         for job_id in missing:
             outcome.missing.add(job_id)
             warn(f"export job {job_id} is no longer known to AEP")

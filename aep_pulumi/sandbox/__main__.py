@@ -1,6 +1,5 @@
 """Command line: ``aep-sandbox [--host 127.0.0.1] [--port 8765] ...``."""
 
-
 from __future__ import annotations
 
 import argparse
@@ -83,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--error-rate", type=float, default=0.0, help="probability of a 500/502/503")
     p.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
     p.add_argument(
+        "--latency-jitter-ms", type=int, default=0, help="latency varies by up to this either way"
+    )
+    p.add_argument(
         "--drop-before-rate",
         type=float,
         default=0.0,
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         drop_before=args.drop_before_rate,
         drop_after=args.drop_after_rate,
         latency_ms=args.latency_ms,
+        latency_jitter_ms=args.latency_jitter_ms,
         retry_after_ms=args.retry_after_ms,
         throttle_header=args.retry_after_header,
     )

@@ -43,6 +43,8 @@ class FaultRates:
     drop_before: float = 0.0
     drop_after: float = 0.0
     latency_ms: int = 0
+    # Each request's latency varies by up to this much either way (uniformly).
+    latency_jitter_ms: int = 0
     retry_after_ms: int = 200
     throttle_header: bool = False
     error_statuses: tuple[int, ...] = (500, 502, 503)
@@ -97,7 +99,8 @@ class FaultPlan:
             if r.drop_after and roll() < r.drop_after:
                 return ScriptedFault("drop_after")
             if r.latency_ms:
-                return ScriptedFault("latency", latency_ms=r.latency_ms)
+                jitter = self._rng.uniform(-r.latency_jitter_ms, r.latency_jitter_ms)
+                return ScriptedFault("latency", latency_ms=max(0, int(r.latency_ms + jitter)))
             return None
 
     def describe(self) -> dict[str, Any]:

@@ -281,7 +281,7 @@ def test_demo_without_a_pulumi_cli_says_so_then_shows_the_export() -> None:
     out = result.stdout
     assert "[provider host]" in out and "-> SUCCEEDED" in out
     assert re.search(r"batchId = [0-9a-f]{32}", out)
-    assert "records" in out and '"personalEmail": {"address":' in out
+    assert "24 records" in out and '"identities": {"id":' in out
     assert "both resources deleted" in out
 
 
