@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -81,11 +80,11 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-@dataclass
 class Validation:
     """Collects failures while normalising one property bag."""
 
-    failures: list[tuple[str, str]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.failures: list[tuple[str, str]] = []
 
     def fail(self, path: str, reason: str) -> None:
         self.failures.append((path, reason))

@@ -1,278 +1,497 @@
-"""Scale benchmarks through Pulumi's real provider host against aep-sandbox.
+"""Scale benchmarks through Pulumi's real provider host against aep-sandbox (``make bench``).
 
-    python benchmarks/run.py [--duration 4] [--ns 1,4,12,24] [--out build/benchmarks.json]
+    python benchmarks/run.py [--runs 3] [--quick] [--out build/benchmarks.json]
+    python benchmarks/run.py --readme-from build/benchmarks.json   # the README's table only
 
-Measures, for N export jobs of duration D created at once (as the engine does):
-- wall time with blocking jobs (``wait_for_completion=True``: each create holds one of the host's
-  4 worker threads) and with the batched design (jobs submitted without waiting + one
-  ``ProfileExportWait``);
-- HTTP requests per job and status polls per job (target: ceil(log2(D / first)) + D / max + 2);
-- the delay between the last job finishing and the deploy noticing;
-- provider cold start (spawn the host, import, unpickle, configure, first Check) next to
-  ``python -c "import pulumi"``; serialized provider size;
-- preview cost for 100 resources (Check + Diff) and the HTTP calls it makes (target: 0).
+Every figure is the median of ``--runs`` runs, with the min-max range, measured in one run of
+this script on one machine. Each run starts a fresh provider host (as each ``pulumi up`` does)
+and a fresh sandbox with per-request latency (jitter included), other clients' jobs in the
+listings, and job duration D. The sandbox does not validate against the specs here: that is the
+fake server's own CPU cost, and on a 2-core machine it would be charged to the client.
 
-Prints a Markdown table and writes the figures as JSON. It is a benchmark, not a test: run it by
-hand (``make bench``) and quote the table in the README.
+Sections:
+- scale: N batched jobs (``wait_for_completion=false`` + one ``ProfileExportWait``), default
+  polling, 100 ms latency, D = 20 s, N up to 500, against the target
+  ``1.25 x wall(N=1) + N x latency / 4`` (each create POSTs once; the host runs 4 at a time);
+- no latency: the same at D = 4 s;
+- requests: HTTP requests per job (every AEP call: POSTs, listings, GETs; not IMS) at N = 50,
+  with and without 100 newer jobs of another client;
+- notice: the delay between a job's end and the deploy noticing it, for D in {2, 10, 30, 120} s,
+  for a blocking job and for ``ProfileExportWait`` (default polling);
+- blocking vs batched at N = 12, default and tuned (0.5 s / 2 s) polling;
+- naive: a script that POSTs and then GETs every 5 s, sequential and threaded, timed the same
+  way (first POST to last SUCCEEDED seen) as one and twelve batched jobs;
+- cold start: ``python -c "import pulumi"`` and the provider host, both timed from spawn to
+  their first useful answer (a printed line; a Check answer);
+- preview: Check + Diff of 1,000 resources and the HTTP calls they make.
+
+It writes ``build/benchmarks.json`` and prints the tables. It never rewrites README.md unless
+given ``--readme-from`` (``make readme-tables``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulumi.dynamic.dynamic import serialize_provider
+import requests
 
 from aep_pulumi.provider_host import ProviderHost, Unknown
-from aep_pulumi.providers import (
-    DatasetProvider,
-    ProfileExportJobProvider,
-    ProfileExportWaitProvider,
-)
-from aep_pulumi.sandbox import SandboxServer
-from aep_pulumi.testing import make_app, sandbox_env
+from aep_pulumi.sandbox import SandboxApp, SandboxConfig, SandboxServer
+from aep_pulumi.testing import TEST_CLIENT_SECRET, sandbox_env
 
 ROOT = Path(__file__).resolve().parents[1]
-FIRST_INTERVAL = 0.5
-MAX_INTERVAL = 2.0
+START, END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
+TUNED = {"AEP_POLL_INITIAL_SECONDS": "0.5", "AEP_POLL_MAX_SECONDS": "2"}
+UPS = "/data/core/ups"
 
 
-def status_requests(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        e
-        for e in log
-        if e["method"] == "GET" and e["path"].startswith("/data/core/ups/export/jobs")
-    ]
+@dataclass
+class World:
+    app: SandboxApp
+    server: SandboxServer
+    env: dict[str, str]
 
 
-def run_blocking(host: ProviderHost, app: Any, dataset_id: str, n: int) -> dict[str, Any]:
-    before = len(app.request_log)
-    started = time.time()
-    finished_at: dict[str, float] = {}
-
-    def one(i: int) -> str:
-        inputs, _ = host.check(
-            "job", f"b{i}", {"dataset_id": dataset_id, "fields": ["identities.id"], "triggers": [i]}
-        )
-        created = host.create("job", f"b{i}", inputs)
-        finished_at[created.id] = time.time()
-        return created.id
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        ids = list(pool.map(one, range(n)))
-    wall = time.time() - started
-    return summarise(app, before, ids, wall, finished_at, n)
+@contextmanager
+def world(duration: float, latency_ms: int = 0, foreign: int = 20) -> Iterator[World]:
+    app = SandboxApp(
+        SandboxConfig(job_duration=duration, foreign_jobs=foreign, foreign_job_every=2),
+        openapi_dir=None,
+    )
+    app.faults.rates.latency_ms = latency_ms
+    app.faults.rates.latency_jitter_ms = latency_ms // 5
+    with SandboxServer(app) as server:
+        env = sandbox_env(server.url)
+        for key in ("AEP_POLL_INITIAL_SECONDS", "AEP_POLL_MAX_SECONDS"):
+            env.pop(key)  # the defaults, unless a scenario tunes them
+        env["AEP_HTTP_TIMEOUT_SECONDS"] = "30"
+        yield World(app, server, env)
 
 
-def run_batched(host: ProviderHost, app: Any, dataset_id: str, n: int) -> dict[str, Any]:
-    before = len(app.request_log)
-    started = time.time()
+@contextmanager
+def host_for(w: World, **env: str) -> Iterator[ProviderHost]:
+    host_env = {**w.env, **env}
+    secret = host_env.pop("AEP_CLIENT_SECRET")
+    host = ProviderHost(host_env)
+    try:
+        host.configure({"aep:clientSecret": secret})
+        yield host
+    finally:
+        host.close()
 
-    def one(i: int) -> str:
+
+def aep_requests(w: World, since: int) -> list[dict[str, Any]]:
+    return [e for e in w.app.request_log[since:] if e["path"].startswith("/data/")]
+
+
+def make_dataset(host: ProviderHost) -> str:
+    inputs, _ = host.check("dataset", "target", {"name": "bench"})
+    return host.create("dataset", "target", inputs).id
+
+
+def job_end_times(w: World, ids: list[str]) -> dict[str, float]:
+    """When each job ended, by the sandbox's clock (the same machine's)."""
+    jobs = w.app.store.space("prod").jobs
+    return {
+        i: jobs[int(i)]["creationTime"] / 1000 + float(jobs[int(i)]["_duration"])
+        for i in ids
+        if int(i) in jobs
+    }
+
+
+def submit_all(host: ProviderHost, dataset_id: str, n: int, wait: bool) -> list[tuple[str, float]]:
+    """N creates at once, as the engine issues them; (job id, when its create returned)."""
+
+    def one(i: int) -> tuple[str, float]:
         inputs, _ = host.check(
             "job",
-            f"q{i}",
+            f"j{i}",
             {
                 "dataset_id": dataset_id,
                 "fields": ["identities.id"],
-                "triggers": [i],
-                "wait_for_completion": False,
+                "segments": [{"segment_id": f"segment-{i}"}],
+                "wait_for_completion": wait,
             },
         )
-        return host.create("job", f"q{i}", inputs).id
+        created = host.create("job", f"j{i}", inputs)
+        return created.id, time.time()
 
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        ids = list(pool.map(one, range(n)))
-    inputs, _ = host.check("wait", "all", {"job_ids": ids})
-    host.create("wait", "all", inputs)
-    noticed = time.time()
-    wall = noticed - started
-    return summarise(app, before, ids, wall, dict.fromkeys(ids, noticed), n)
+    with ThreadPoolExecutor(max_workers=min(64, max(1, n))) as pool:
+        return list(pool.map(one, range(n)))
 
 
-def summarise(
-    app: Any, before: int, ids: list[str], wall: float, noticed: dict[str, float], n: int
-) -> dict[str, Any]:
-    log = app.request_log[before:]
-    polls = status_requests(log)
-    listings = [p for p in polls if p["path"].rstrip("/").endswith("/export/jobs")]
-    per_job_gets = {i: sum(1 for p in polls if p["path"].endswith(f"/{i}")) for i in ids}
-    # A listing checks every job at once: it is one poll for each of them.
-    polls_per_job = max(per_job_gets[i] + len(listings) for i in ids)
-    space = app.store.space("prod")
-    delays = []
-    for i in ids:
-        job = space.jobs[int(i)]
-        done = job["creationTime"] / 1000 + float(job["_duration"])
-        delays.append(noticed[i] - done)
+def batched(
+    n: int, duration: float, latency_ms: int, *, foreign_newer: int = 0, tuned: bool = False
+) -> dict[str, float]:
+    with world(duration, latency_ms) as w, host_for(w, **(TUNED if tuned else {})) as host:
+        dataset_id = make_dataset(host)
+        since = len(w.app.request_log)
+        started = time.time()
+        submitted = submit_all(host, dataset_id, n, wait=False)
+        submit_seconds = time.time() - started
+        space = w.app.store.space("prod")
+        with w.app.store.lock:
+            for _ in range(foreign_newer):
+                w.app.store._add_foreign_job("prod", space, int(time.time() * 1000))
+        ids = [i for i, _ in submitted]
+        inputs, _ = host.check("wait", "all", {"job_ids": ids})
+        host.create("wait", "all", inputs)
+        finished = time.time()
+        calls = aep_requests(w, since)
+        ends = job_end_times(w, ids)
     return {
-        "n": n,
-        "wall_seconds": round(wall, 2),
-        "http_requests_per_job": round(
-            len([e for e in log if not e["path"].startswith("/ims/")]) / n, 2
-        ),
-        "status_polls_per_job": polls_per_job,
-        "notice_delay_seconds_max": round(max(delays), 2),
-        "notice_delay_seconds_mean": round(statistics.mean(delays), 2),
+        "wall": finished - started,
+        "submit": submit_seconds,
+        "requests_per_job": len(calls) / n,
+        "notice": finished - max(ends.values()),
     }
 
 
-def time_command(argv: list[str], repeat: int = 5) -> float:
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True)
-        runs.append(time.perf_counter() - started)
-    return statistics.median(runs)
+def blocking(n: int, duration: float, latency_ms: int, *, tuned: bool = False) -> dict[str, float]:
+    with world(duration, latency_ms) as w, host_for(w, **(TUNED if tuned else {})) as host:
+        dataset_id = make_dataset(host)
+        since = len(w.app.request_log)
+        started = time.time()
+        returned = submit_all(host, dataset_id, n, wait=True)
+        finished = time.time()
+        calls = aep_requests(w, since)
+        ends = job_end_times(w, [i for i, _ in returned])
+    return {
+        "wall": finished - started,
+        "requests_per_job": len(calls) / n,
+        "notice": max(at - ends[i] for i, at in returned),
+    }
 
 
-def cold_start(env: dict[str, str], repeat: int = 5) -> float:
-    """Spawn the host and answer the first Check: process start, imports, unpickle, configure."""
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        host = ProviderHost(env)
+def notice_both(duration: float) -> dict[str, float]:
+    """A blocking job and a batched job + ProfileExportWait, side by side, default polling."""
+    with world(duration, 0) as w, host_for(w) as host:
+        dataset_id = make_dataset(host)
+        result: dict[str, float] = {}
+
+        def block() -> None:
+            ((job_id, at),) = submit_all(host, dataset_id, 1, wait=True)
+            result["blocking"] = at - job_end_times(w, [job_id])[job_id]
+
+        thread = threading.Thread(target=block)
+        thread.start()
+        ((job_id, _),) = submit_all(host, dataset_id, 1, wait=False)
+        inputs, _ = host.check("wait", "one", {"job_ids": [job_id]})
+        host.create("wait", "one", inputs)
+        result["wait"] = time.time() - job_end_times(w, [job_id])[job_id]
+        thread.join()
+    return result
+
+
+def naive(n: int, duration: float, threaded: bool) -> dict[str, float]:
+    """POST, then GET every 5 s until the job ends: what a hand-written script does."""
+    with world(duration, 0) as w:
+        session = requests.Session()
+        token = session.post(
+            f"{w.server.url}/ims/token/v3",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": w.env["AEP_CLIENT_ID"],
+                "client_secret": TEST_CLIENT_SECRET,
+            },
+            timeout=30,
+        ).json()["access_token"]
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "x-api-key": w.env["AEP_CLIENT_ID"],
+            "x-gw-ims-org-id": w.env["AEP_ORG_ID"],
+            "x-sandbox-name": "prod",
+        }
+        dataset = (
+            session.post(
+                f"{w.server.url}/data/foundation/catalog/dataSets",
+                json={"name": "naive", "schemaRef": {"id": "x", "contentType": "y"}},
+                headers=headers,
+                timeout=30,
+            )
+            .json()[0]
+            .rsplit("/", 1)[1]
+        )
+
+        def export(i: int) -> None:
+            body = {
+                "fields": "identities.id",
+                "filter": {"segments": [{"segmentId": f"segment-{i}"}]},
+                "destination": {"datasetId": dataset},
+                "schema": {"name": "_xdm.context.profile"},
+            }
+            job = session.post(
+                f"{w.server.url}{UPS}/export/jobs", json=body, headers=headers, timeout=30
+            )
+            job_id = job.json()["id"]
+            while True:
+                time.sleep(5)
+                status = session.get(
+                    f"{w.server.url}{UPS}/export/jobs/{job_id}", headers=headers, timeout=30
+                ).json()["status"]
+                if status in ("SUCCEEDED", "FAILED"):
+                    return
+
+        started = time.time()
+        if threaded:
+            with ThreadPoolExecutor(max_workers=n) as pool:
+                list(pool.map(export, range(n)))
+        else:
+            for i in range(n):
+                export(i)
+        return {"wall": time.time() - started}
+
+
+def cold_start() -> dict[str, float]:
+    """Both timed from spawn to their first useful answer."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import pulumi; print('ready', flush=True)"],
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    import_pulumi = time.monotonic() - started
+    process.wait()
+    started = time.monotonic()
+    host = ProviderHost({"AEP_ORG_ID": "o@AdobeOrg"})
+    try:
         host.configure({})
         host.check("dataset", "cold", {"name": "cold"})
-        runs.append(time.perf_counter() - started)
+        provider = time.monotonic() - started
+    finally:
         host.close()
-    return statistics.median(runs)
+    return {"import_pulumi": import_pulumi, "provider": provider, "ratio": provider / import_pulumi}
 
 
-def preview_cost(host: ProviderHost, app: Any, count: int = 100) -> dict[str, Any]:
-    before = len(app.request_log)
-    started = time.perf_counter()
-    for i in range(count // 2):
-        ds, _ = host.check("dataset", f"p{i}", {"name": f"preview {i}"})
-        host.diff("dataset", f"p{i}", "x", {**ds, "dataset_id": "x", "sandbox_name": "prod"}, ds)
-        job, _ = host.check("job", f"pj{i}", {"dataset_id": Unknown(), "fields": ["identities.id"]})
-        host.diff(
-            "job",
-            f"pj{i}",
-            "1",
-            {**job, "dataset_id": "x", "sandbox_name": "prod", "status": "SUCCEEDED"},
-            job,
-        )
-    seconds = time.perf_counter() - started
+def preview_cost(count: int) -> dict[str, float]:
+    with world(1, 0) as w, host_for(w) as host:
+        since = len(w.app.request_log)
+        started = time.time()
+        for i in range(count // 2):
+            inputs, _ = host.check("dataset", f"d{i}", {"name": f"d{i}"})
+            host.diff("dataset", f"d{i}", f"id{i}", {**inputs, "sandbox_name": "prod"}, inputs)
+            job, _ = host.check(
+                "job", f"j{i}", {"dataset_id": Unknown(), "fields": ["identities.id"]}
+            )
+            host.diff("job", f"j{i}", "1", {**job, "dataset_id": "d", "sandbox_name": "prod"}, job)
+        return {"seconds": time.time() - started, "http_calls": len(w.app.request_log) - since}
+
+
+# ---------------------------------------------------------------- statistics and output
+
+
+def repeat(runs: int, measure: Callable[[], dict[str, float]]) -> dict[str, dict[str, float]]:
+    samples = [measure() for _ in range(runs)]
     return {
-        "resources": count,
-        "seconds": round(seconds, 2),
-        "http_calls": len(app.request_log) - before,
+        key: {
+            "median": statistics.median(s[key] for s in samples),
+            "min": min(s[key] for s in samples),
+            "max": max(s[key] for s in samples),
+        }
+        for key in samples[0]
     }
+
+
+def fmt(stat: dict[str, float], digits: int = 2) -> str:
+    if stat["min"] == stat["max"]:
+        return f"{stat['median']:.{digits}f}"
+    return f"{stat['median']:.{digits}f} ({stat['min']:.{digits}f}-{stat['max']:.{digits}f})"
 
 
 def render(report: dict[str, Any]) -> str:
-    d = report["job_duration_seconds"]
-    lines = [
-        f"Job duration D = {d} s; polling starts at {FIRST_INTERVAL} s, capped at {MAX_INTERVAL} s; "
-        f"poll target per job = {report['poll_target']}.",
+    out: list[str] = [
+        f"Medians of {report['runs']} runs (min-max). Default polling (first poll after "
+        f"{report['defaults']['initial']} s, x{report['defaults']['growth']} per poll, at most "
+        f"{report['defaults']['max']} s) unless marked tuned.",
         "",
-        "| N jobs | Blocking wall (s) | Batched wall (s) | Batched / N=1 | HTTP requests per job | Status polls per job | Notice delay max (s) |",
-        "|---|---|---|---|---|---|---|",
+        "**Scale, batched** (N jobs with `wait_for_completion=false` + one `ProfileExportWait`)",
+        "",
+        "| N | latency | D (s) | wall (s) | submission (s) | target (s) | requests / job | notice delay (s) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    base = report["batched"][0]["wall_seconds"]
-    for blocking, batched in zip(report["blocking"], report["batched"], strict=True):
-        lines.append(
-            f"| {batched['n']} | {blocking['wall_seconds']} | {batched['wall_seconds']} | "
-            f"{batched['wall_seconds'] / base:.2f} | {batched['http_requests_per_job']} | "
-            f"{batched['status_polls_per_job']} | {batched['notice_delay_seconds_max']} |"
+    for row in report["scale"]:
+        m = row["measures"]
+        out.append(
+            f"| {row['n']} | {row['latency_ms']} ms | {row['duration']:g} | {fmt(m['wall'])} "
+            f"| {fmt(m['submit'])} | {row.get('target', '')} | {fmt(m['requests_per_job'])} "
+            f"| {fmt(m['notice'])} |"
         )
-    c = report["cold_start"]
-    p = report["preview"]
-    lines += [
+    out += [
+        "",
+        "**HTTP requests per job** (N = 50, D = 4 s, every AEP call including the POST)",
+        "",
+        "| listing holds | requests / job |",
+        "|---|---|",
+    ]
+    for row in report["requests"]:
+        out.append(f"| {row['label']} | {fmt(row['measures']['requests_per_job'])} |")
+    out += [
+        "",
+        "**Notice delay** (job end to deploy noticing it; target max(2 s, 25 % of D))",
+        "",
+        "| D (s) | target (s) | blocking job (s) | ProfileExportWait (s) |",
+        "|---|---|---|---|",
+    ]
+    for row in report["notice"]:
+        m = row["measures"]
+        out.append(
+            f"| {row['duration']:g} | {max(2.0, 0.25 * row['duration']):g} | {fmt(m['blocking'])} "
+            f"| {fmt(m['wait'])} |"
+        )
+    out += [
+        "",
+        "**Against a naive script** (POST, then GET every 5 s), D = 4 s, same timing",
+        "",
+        "| jobs | aep-pulumi batched (s) | naive sequential (s) | naive threaded (s) |",
+        "|---|---|---|---|",
+    ]
+    for row in report["naive"]:
+        out.append(
+            f"| {row['n']} | {fmt(row['ours']['wall'])} | {fmt(row['sequential']['wall'])} "
+            f"| {fmt(row['threaded']['wall'])} |"
+        )
+    out += [
+        "",
+        "**Blocking vs batched**, N = 12, D = 4 s",
+        "",
+        "| polling | blocking wall (s) | batched wall (s) |",
+        "|---|---|---|",
+    ]
+    for row in report["modes"]:
+        out.append(
+            f"| {row['polling']} | {fmt(row['blocking']['wall'])} | {fmt(row['batched']['wall'])} |"
+        )
+    c, p = report["cold_start"], report["preview"]
+    out += [
         "",
         "| Measure | Value | Target |",
         "|---|---|---|",
-        f'| `python -c "import pulumi"` | {c["import_pulumi_seconds"]} s | |',
-        f"| provider cold start (spawn host, import, unpickle, configure, first Check) | {c['provider_seconds']} s "
-        f"({c['ratio']:.2f} x) | <= 1.5 x |",
-        f"| serialized provider (Dataset / job / wait) | {' / '.join(map(str, report['serialized_provider_chars']))} characters | <= 512 |",
-        f"| preview of {p['resources']} resources (Check + Diff) | {p['seconds']} s, {p['http_calls']} HTTP calls | 0 calls |",
+        f'| `python -c "import pulumi"` to its first printed line | {fmt(c["import_pulumi"], 3)} s | |',
+        f"| provider host spawn to its first Check answer | {fmt(c['provider'], 3)} s ({fmt(c['ratio'])} x) | <= 1.2 x |",
+        f"| preview of {p['count']} resources (Check + Diff) | {fmt(p['measures']['seconds'])} s, "
+        f"{int(p['measures']['http_calls']['max'])} HTTP calls | 0 calls |",
     ]
-    return "\n".join(lines)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--duration", type=float, default=4.0, help="seconds each export job takes (D)"
-    )
-    parser.add_argument("--ns", default="1,4,12,24", help="job counts to run")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "benchmarks.json")
-    parser.add_argument("--readme", action="store_true", help="also replace the table in README.md")
-    args = parser.parse_args()
-    ns = [int(x) for x in args.ns.split(",")]
-
-    app = make_app(job_duration=args.duration)
-    app.validate_responses = False  # measure the provider, not the sandbox's own checks
-    with SandboxServer(app) as server:
-        env = sandbox_env(
-            server.url,
-            AEP_POLL_INITIAL_SECONDS=str(FIRST_INTERVAL),
-            AEP_POLL_MAX_SECONDS=str(MAX_INTERVAL),
-            AEP_HTTP_TIMEOUT_SECONDS="10",
-        )
-        host = ProviderHost(env)
-        host.configure({})
-        try:
-            ds_inputs, _ = host.check("dataset", "bench", {"name": "benchmark target"})
-            dataset_id = host.create("dataset", "bench", ds_inputs).id
-            blocking = []
-            batched = []
-            for n in ns:
-                print(f"N={n}: blocking ...", file=sys.stderr, flush=True)
-                blocking.append(run_blocking(host, app, dataset_id, n))
-                print(f"N={n}: batched ...", file=sys.stderr, flush=True)
-                batched.append(run_batched(host, app, dataset_id, n))
-            preview = preview_cost(host, app)
-        finally:
-            host.close()
-        import_pulumi = time_command([sys.executable, "-c", "import pulumi"])
-        provider_cold = cold_start(env)
-
-    report = {
-        "job_duration_seconds": args.duration,
-        "poll_target": math.ceil(math.log2(args.duration / FIRST_INTERVAL))
-        + args.duration / MAX_INTERVAL
-        + 2,
-        "blocking": blocking,
-        "batched": batched,
-        "cold_start": {
-            "import_pulumi_seconds": round(import_pulumi, 3),
-            "provider_seconds": round(provider_cold, 3),
-            "ratio": provider_cold / import_pulumi,
-        },
-        "serialized_provider_chars": [
-            len(serialize_provider(p()))
-            for p in (DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider)
-        ],
-        "preview": preview,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    table = render(report)
-    print(table)
-    if args.readme:
-        replace_readme_block(table)
-    return 0
+    return "\n".join(out)
 
 
 def replace_readme_block(table: str) -> None:
-    start, end = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
     readme = ROOT / "README.md"
-    head, _, rest = readme.read_text(encoding="utf-8").partition(start)
-    _, _, tail = rest.partition(end)
-    readme.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+    head, _, rest = readme.read_text(encoding="utf-8").partition(START)
+    _, _, tail = rest.partition(END)
+    readme.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+
+
+def main() -> int:
+    from aep_pulumi.waiter import DEFAULT_GROWTH, DEFAULT_INITIAL_INTERVAL, DEFAULT_MAX_INTERVAL
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="small N and D (a smoke run)")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "benchmarks.json")
+    parser.add_argument(
+        "--readme-from", type=Path, help="render this JSON into README.md; run nothing"
+    )
+    args = parser.parse_args()
+    if args.readme_from:
+        replace_readme_block(render(json.loads(args.readme_from.read_text(encoding="utf-8"))))
+        print(f"README.md benchmark table rewritten from {args.readme_from}")
+        return 0
+
+    runs = args.runs
+    scale_ns = [1, 10] if args.quick else [1, 50, 200, 500]
+    scale_d = 2.0 if args.quick else 20.0
+    report: dict[str, Any] = {
+        "runs": runs,
+        "defaults": {
+            "initial": DEFAULT_INITIAL_INTERVAL,
+            "growth": DEFAULT_GROWTH,
+            "max": DEFAULT_MAX_INTERVAL,
+        },
+        "scale": [],
+        "requests": [],
+        "notice": [],
+        "naive": [],
+        "modes": [],
+    }
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    for latency, duration, ns in (
+        (100, scale_d, scale_ns),
+        (0, 4.0 if not args.quick else 1.0, scale_ns),
+    ):
+        for n in ns:
+            log(f"scale: N={n} latency={latency} ms D={duration}")
+            measures = repeat(runs, lambda n=n, d=duration, lat=latency: batched(n, d, lat))
+            report["scale"].append(
+                {"n": n, "latency_ms": latency, "duration": duration, "measures": measures}
+            )
+        first = next(r for r in report["scale"] if r["latency_ms"] == latency and r["n"] == 1)
+        for row in report["scale"]:
+            if row["latency_ms"] == latency:
+                target = 1.25 * first["measures"]["wall"]["median"] + row["n"] * latency / 1000 / 4
+                row["target"] = f"{target:.2f}"
+    n_req = 10 if args.quick else 50
+    for foreign, label in (
+        (0, "our jobs (+ 20 older of another client)"),
+        (100, "+ 100 newer jobs of another client"),
+    ):
+        log(f"requests: N={n_req} foreign newer={foreign}")
+        report["requests"].append(
+            {
+                "label": label,
+                "measures": repeat(runs, lambda f=foreign: batched(n_req, 4.0, 0, foreign_newer=f)),
+            }
+        )
+    for duration in [2.0] if args.quick else [2.0, 10.0, 30.0, 120.0]:
+        log(f"notice: D={duration}")
+        report["notice"].append(
+            {"duration": duration, "measures": repeat(runs, lambda d=duration: notice_both(d))}
+        )
+    for n in (1, 12):
+        log(f"naive: N={n}")
+        report["naive"].append(
+            {
+                "n": n,
+                "ours": repeat(runs, lambda n=n: batched(n, 4.0, 0)),
+                "sequential": repeat(runs, lambda n=n: naive(n, 4.0, threaded=False)),
+                "threaded": repeat(runs, lambda n=n: naive(n, 4.0, threaded=True)),
+            }
+        )
+    for tuned in (False, True):
+        log(f"modes: tuned={tuned}")
+        report["modes"].append(
+            {
+                "polling": "tuned (0.5 s / 2 s)" if tuned else "default",
+                "blocking": repeat(runs, lambda t=tuned: blocking(12, 4.0, 0, tuned=t)),
+                "batched": repeat(runs, lambda t=tuned: batched(12, 4.0, 0, tuned=t)),
+            }
+        )
+    log("cold start")
+    report["cold_start"] = repeat(max(5, runs), cold_start)
+    count = 100 if args.quick else 1000
+    log(f"preview: {count} resources")
+    report["preview"] = {"count": count, "measures": repeat(runs, lambda: preview_cost(count))}
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(render(report))
+    print(f"\n(written to {args.out})", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 
+from ..config import check_config, config_keys
 from ..errors import AepError
 from ..inputs import is_unknown
-from ..settings import AepSettings, check_config, config_keys
 
 if TYPE_CHECKING:
     from ..client import AepClient
+    from ..settings import AepSettings
 
 _CLIENT_LOCK = threading.Lock()
 # Configuration notes already given by this process (a preview checks many resources).
@@ -183,6 +184,8 @@ class AepProviderBase(ResourceProvider):
 
     def settings(self) -> AepSettings:
         """Resolved settings: config first, then ``AEP_*`` environment variables."""
+        from ..settings import AepSettings
+
         return AepSettings.load(self._raw_config or {})
 
     def client(self) -> AepClient:

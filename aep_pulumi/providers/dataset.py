@@ -22,7 +22,6 @@ from .base import (
     log_warn,
     surface_errors,
 )
-from .reconcile import CREATE_TOKEN_TAG, create_or_adopt, find_dataset_by_token, lookup_delays
 
 if TYPE_CHECKING:
     from ..models import DatasetRecord
@@ -84,6 +83,13 @@ class DatasetProvider(AepProviderBase):
         from ..payloads import dataset_create_request
 
         token = uuid.uuid4().hex
+        from .reconcile import (
+            CREATE_TOKEN_TAG,
+            create_or_adopt,
+            find_dataset_by_token,
+            lookup_delays,
+        )
+
         body = dataset_create_request(inputs, {CREATE_TOKEN_TAG: [token]})
         dataset_id = create_or_adopt(
             "dataset",

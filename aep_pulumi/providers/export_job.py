@@ -15,7 +15,6 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
 from ..inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs
 from ..status import STATUS_FAILED, STATUS_SUCCEEDED
-from ..waiter import PollSchedule, WaitOutcome, wait_for_jobs
 from .base import (
     AepProviderBase,
     changed_keys,
@@ -23,17 +22,11 @@ from .base import (
     log_warn,
     surface_errors,
 )
-from .reconcile import (
-    JOBS,
-    create_or_adopt,
-    find_submitted_job,
-    lookup_delays,
-    warn_about_unfinished_twins,
-)
 
 if TYPE_CHECKING:
     from ..client import AepClient
     from ..models import ExportJob
+    from ..waiter import PollSchedule, WaitOutcome
 
 # How far before the POST a lost job's creationTime may lie: AEP's clock, as estimated from the
 # `Date` header (one-second resolution), or ours when no header was seen yet.
@@ -153,6 +146,8 @@ class ProfileExportJobProvider(AepProviderBase):
         )
 
     def schedule(self) -> PollSchedule:
+        from ..waiter import PollSchedule
+
         settings = self.settings()
         return PollSchedule(
             initial=settings.poll_initial_interval, maximum=settings.poll_max_interval
@@ -168,6 +163,8 @@ class ProfileExportJobProvider(AepProviderBase):
         log_info(
             f"export job {job.id} submitted (batch {job.batch_id}); waiting up to {timeout:g}s"
         )
+        from ..waiter import wait_for_jobs
+
         return wait_for_jobs(
             client,
             [job],
@@ -192,6 +189,13 @@ class ProfileExportJobProvider(AepProviderBase):
         sandbox = self.effective_sandbox(inputs)
         client = self.client()
         from ..payloads import export_job_request
+        from .reconcile import (
+            JOBS,
+            create_or_adopt,
+            find_submitted_job,
+            lookup_delays,
+            warn_about_unfinished_twins,
+        )
 
         body = export_job_request(inputs)
         api_body = body.to_api()

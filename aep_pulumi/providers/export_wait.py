@@ -11,13 +11,12 @@ running at the deadline are cancelled.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
 from ..inputs import WAIT_INPUTS, check_wait_inputs
-from ..waiter import PollSchedule, WaitOutcome, wait_for_jobs
 from .base import (
     AepProviderBase,
     changed_keys,
@@ -26,6 +25,9 @@ from .base import (
     surface_errors,
 )
 from .export_job import describe_job_errors
+
+if TYPE_CHECKING:
+    from ..waiter import WaitOutcome
 
 REPLACE_ON = ("job_ids", "sandbox_name")
 UPDATE_IN_PLACE = ("timeout_seconds",)
@@ -88,6 +90,8 @@ class ProfileExportWaitProvider(AepProviderBase):
 
         job_ids = [int(j) for j in inputs["job_ids"]]
         log_info(f"waiting for {len(job_ids)} export job(s) with one poller")
+        from ..waiter import PollSchedule, wait_for_jobs
+
         outcome = wait_for_jobs(
             client,
             [ExportJob(id=j, status="NEW") for j in job_ids],
