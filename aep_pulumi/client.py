@@ -219,10 +219,12 @@ class AepClient:
         params: Mapping[str, Any] | None = None,
         sandbox: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """Send one logical request (with retries) and return the 2xx response.
 
-        Non-2xx answers raise the matching :class:`AepError` subclass.
+        Non-2xx answers raise the matching :class:`AepError` subclass. With ``stream`` the body
+        is left unread (the caller iterates it and closes the response).
         """
         method = method.upper()
         url = self.settings.endpoint + path
@@ -238,7 +240,13 @@ class AepClient:
             self.request_count += 1
             try:
                 response = self.session.request(
-                    method, url, json=json, params=params, headers=headers, timeout=timeout
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    headers=headers,
+                    timeout=timeout,
+                    stream=stream,
                 )
             except requests.RequestException as exc:
                 never_sent = _request_was_never_sent(exc)
@@ -519,35 +527,87 @@ class AepClient:
 
     # ------------------------------------------------------------ data access
 
+    def data_access_pages(
+        self, path: str, *, operation: str, sandbox: str | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The ``data`` of each page of a Data Access listing, following ``_links.next``."""
+        base = f"{DATA_ACCESS}{path}"
+        params: dict[str, Any] = {}
+        for _ in range(10_000):
+            body = self._json(
+                self.request("GET", base, operation=operation, params=params, sandbox=sandbox),
+                operation,
+            )
+            data = body.get("data") if isinstance(body, Mapping) else None
+            yield [dict(item) for item in data or [] if isinstance(item, Mapping)]
+            links = body.get("_links") if isinstance(body, Mapping) else None
+            next_href = (
+                ((links or {}).get("next") or {}).get("href")
+                if isinstance(links, Mapping)
+                else None
+            )
+            if not next_href or not data:
+                return
+            parts = urlsplit(str(next_href))
+            if parts.path.rstrip("/") != base.rstrip("/") or (
+                parts.netloc and parts.netloc != urlsplit(self.settings.endpoint).netloc
+            ):
+                raise AepResponseError(
+                    f"refusing to follow unexpected next link {str(next_href)[:80]!r}",
+                    operation=operation,
+                )
+            params = dict(parse_qsl(parts.query))
+
     def list_batch_files(
         self, batch_id: str, *, sandbox: str | None = None
     ) -> list[dict[str, Any]]:
-        """``GET /batches/{batchId}/files`` of the Data Access API."""
+        """``GET /batches/{batchId}/files`` of the Data Access API, every page."""
         bid = batch_path_id(batch_id)
         op = f"list files of batch {bid}"
-        body = self._json(
-            self.request(
-                "GET", f"{DATA_ACCESS}/batches/{bid}/files", operation=op, sandbox=sandbox
-            ),
-            op,
-        )
-        data = body.get("data") if isinstance(body, Mapping) else None
-        return [dict(item) for item in data or [] if isinstance(item, Mapping)]
+        return [
+            item
+            for page in self.data_access_pages(
+                f"/batches/{bid}/files", operation=op, sandbox=sandbox
+            )
+            for item in page
+        ]
 
     def list_file_parts(self, file_id: str, *, sandbox: str | None = None) -> list[dict[str, Any]]:
-        """``GET /files/{dataSetFileId}``: the named parts of one dataset file."""
+        """``GET /files/{dataSetFileId}``: the named parts of one dataset file, every page."""
         fid = batch_path_id(file_id)
         op = f"list parts of file {fid}"
-        body = self._json(
-            self.request("GET", f"{DATA_ACCESS}/files/{fid}", operation=op, sandbox=sandbox), op
+        return [
+            item
+            for page in self.data_access_pages(f"/files/{fid}", operation=op, sandbox=sandbox)
+            for item in page
+        ]
+
+    def open_file_part(
+        self, file_id: str, path: str, *, start: int = 0, sandbox: str | None = None
+    ) -> requests.Response:
+        """``GET /files/{dataSetFileId}?path=...`` as a stream, from byte ``start`` (``Range``).
+
+        The caller iterates ``iter_content`` and closes the response.
+        """
+        fid = batch_path_id(file_id)
+        headers = {"Accept": "application/octet-stream"}
+        if start:
+            headers["Range"] = f"bytes={int(start)}-"
+        return self.request(
+            "GET",
+            f"{DATA_ACCESS}/files/{fid}",
+            operation=f"download {fid}/{path}",
+            params={"path": path},
+            sandbox=sandbox,
+            extra_headers=headers,
+            stream=True,
         )
-        data = body.get("data") if isinstance(body, Mapping) else None
-        return [dict(item) for item in data or [] if isinstance(item, Mapping)]
 
     def download_file(
         self, file_id: str, path: str, *, sandbox: str | None = None, byte_range: str | None = None
     ) -> bytes:
-        """``GET /files/{dataSetFileId}?path=...``, optionally with a ``Range``."""
+        """One part's bytes in memory (small files only; use :mod:`aep_pulumi.exports` to
+        stream exports to disk)."""
         fid = batch_path_id(file_id)
         headers = (
             {"Range": byte_range, "Accept": "application/octet-stream"}

@@ -108,12 +108,14 @@ def _aep_outputs(kind: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, An
             "request_id": "mock",
             "profile_instance_id": "ups",
             "job_type": "BATCH",
+            "files": None,
         }
     job_ids = [str(j) for j in inputs.get("job_ids") or []]
     return {
         "statuses": dict.fromkeys(job_ids, "SUCCEEDED"),
         "batch_ids": {j: hashlib.sha256(j.encode()).hexdigest()[:32] for j in job_ids},
         "errors": {},
+        "files": None,
     }
 
 

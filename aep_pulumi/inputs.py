@@ -47,6 +47,7 @@ JOB_INPUTS = (
     "triggers",
     "wait_for_completion",
     "wait_timeout_seconds",
+    "report_files",
     "sandbox_name",
 )
 JOB_OUTPUTS = (
@@ -61,6 +62,7 @@ JOB_OUTPUTS = (
     "request_id",
     "profile_instance_id",
     "job_type",
+    "files",
 )
 
 
@@ -320,6 +322,7 @@ def check_export_job_inputs(
         "wait_timeout_seconds": v.positive_number(
             "wait_timeout_seconds", props.get("wait_timeout_seconds"), DEFAULT_WAIT_TIMEOUT_SECONDS
         ),
+        "report_files": v.boolean("report_files", props.get("report_files"), True),
         "sandbox_name": v.sandbox("sandbox_name", props.get("sandbox_name")),
     }
     if out["segment_per_batch"] is True and not out["segments"]:
@@ -443,8 +446,8 @@ def _check_triggers(v: Validation, value: Any) -> Any:
 
 # ---------------------------------------------------------------- ProfileExportWait
 
-WAIT_INPUTS = ("job_ids", "timeout_seconds", "sandbox_name")
-WAIT_OUTPUTS = ("statuses", "batch_ids", "errors")
+WAIT_INPUTS = ("job_ids", "timeout_seconds", "report_files", "sandbox_name")
+WAIT_OUTPUTS = ("statuses", "batch_ids", "errors", "files")
 
 
 def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -477,6 +480,7 @@ def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tu
         "timeout_seconds": v.positive_number(
             "timeout_seconds", props.get("timeout_seconds"), DEFAULT_WAIT_TIMEOUT_SECONDS
         ),
+        "report_files": v.boolean("report_files", props.get("report_files"), True),
         "sandbox_name": v.sandbox("sandbox_name", props.get("sandbox_name")),
     }
     return _drop_none(out), v.failures

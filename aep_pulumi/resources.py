@@ -187,6 +187,7 @@ class ProfileExportJobArgs:
     triggers: Input[Sequence[Any]] | None = None
     wait_for_completion: Input[bool] | None = None
     wait_timeout_seconds: Input[float] | None = None
+    report_files: Input[bool] | None = None
     sandbox_name: Input[str] | None = None
 
 
@@ -222,6 +223,8 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
     request_id: Output[str]
     profile_instance_id: Output[str]
     job_type: Output[str]
+    report_files: Output[bool]
+    files: Output[list[dict[str, Any]] | None]
 
     def __init__(
         self,
@@ -243,6 +246,7 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
         triggers: Input[Sequence[Any]] | None = None,
         wait_for_completion: Input[bool] | None = None,
         wait_timeout_seconds: Input[float] | None = None,
+        report_files: Input[bool] | None = None,
         sandbox_name: Input[str] | None = None,
     ) -> None:
         if isinstance(args, ResourceOptions) and opts is None:
@@ -265,6 +269,7 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
                 "triggers": triggers,
                 "wait_for_completion": wait_for_completion,
                 "wait_timeout_seconds": wait_timeout_seconds,
+                "report_files": report_files,
                 "sandbox_name": sandbox_name,
             },
         )
@@ -293,6 +298,7 @@ class ProfileExportWaitArgs:
 
     job_ids: Input[Sequence[Input[str]]] | None = None
     timeout_seconds: Input[float] | None = None
+    report_files: Input[bool] | None = None
     sandbox_name: Input[str] | None = None
 
 
@@ -311,6 +317,8 @@ class ProfileExportWait(pulumi.dynamic.Resource, module="aep", name="ProfileExpo
     statuses: Output[dict[str, str]]
     batch_ids: Output[dict[str, str]]
     errors: Output[dict[str, list[dict[str, Any]]]]
+    report_files: Output[bool]
+    files: Output[dict[str, list[dict[str, Any]]] | None]
 
     def __init__(
         self,
@@ -320,6 +328,7 @@ class ProfileExportWait(pulumi.dynamic.Resource, module="aep", name="ProfileExpo
         *,
         job_ids: Input[Sequence[Input[str]]] | None = None,
         timeout_seconds: Input[float] | None = None,
+        report_files: Input[bool] | None = None,
         sandbox_name: Input[str] | None = None,
     ) -> None:
         if isinstance(args, ResourceOptions) and opts is None:
@@ -328,7 +337,12 @@ class ProfileExportWait(pulumi.dynamic.Resource, module="aep", name="ProfileExpo
             "ProfileExportWait",
             args,
             ProfileExportWaitArgs,
-            {"job_ids": job_ids, "timeout_seconds": timeout_seconds, "sandbox_name": sandbox_name},
+            {
+                "job_ids": job_ids,
+                "timeout_seconds": timeout_seconds,
+                "report_files": report_files,
+                "sandbox_name": sandbox_name,
+            },
         )
         for key in (*WAIT_INPUTS, *WAIT_OUTPUTS):
             props.setdefault(key, None)

@@ -13,7 +13,7 @@ This module imports neither pytest nor responses, so it works in any program.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,17 +115,20 @@ def served_sandbox(job_duration: float = 0.4) -> Iterator[SandboxHandle]:
 
 
 @contextmanager
-def provider_host_for(sandbox: SandboxHandle, **env: str) -> Iterator[ProviderHost]:
-    """Pulumi's provider host pointed at ``sandbox``.
+def provider_host_for(
+    sandbox: SandboxHandle | Mapping[str, str], **env: str
+) -> Iterator[ProviderHost]:
+    """Pulumi's provider host pointed at ``sandbox`` (a handle, or its ``AEP_*`` variables).
 
     The client secret reaches it through Configure, the way ``pulumi config set --secret
     aep:clientSecret`` delivers it, not through the environment.
     """
-    host_env = {**sandbox.env, **env}
-    secret = host_env.pop("AEP_CLIENT_SECRET")
+    base = sandbox.env if isinstance(sandbox, SandboxHandle) else sandbox
+    host_env = {**base, **env}
+    secret = host_env.pop("AEP_CLIENT_SECRET", None)
     host = ProviderHost(host_env)
     try:
-        host.configure({"aep:clientSecret": secret})
+        host.configure({"aep:clientSecret": secret} if secret else {})
         yield host
     finally:
         host.close()

@@ -23,7 +23,10 @@ Sections:
   way (first POST to last SUCCEEDED seen) as one and twelve batched jobs;
 - cold start: ``python -c "import pulumi"`` and the provider host, both timed from spawn to
   their first useful answer (a printed line; a Check answer);
-- preview: Check + Diff of 1,000 resources and the HTTP calls they make.
+- preview: Check + Diff of 1,000 resources and the HTTP calls they make;
+- download: a batch of at least 200 MB (4 files of 1 part) through ``aep-export download``
+  (4 at once), against ``curl`` fetching the same parts (4 at once) in the same run, and the
+  downloader's peak memory.
 
 It writes ``build/benchmarks.json`` and prints the tables. It never rewrites README.md unless
 given ``--readme-from`` (``make readme-tables``).
@@ -49,7 +52,7 @@ import requests
 
 from aep_pulumi.provider_host import ProviderHost, Unknown
 from aep_pulumi.sandbox import SandboxApp, SandboxConfig, SandboxServer
-from aep_pulumi.testing import TEST_CLIENT_SECRET, sandbox_env
+from aep_pulumi.testing import TEST_CLIENT_SECRET, provider_host_for, sandbox_env
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
@@ -80,16 +83,9 @@ def world(duration: float, latency_ms: int = 0, foreign: int = 20) -> Iterator[W
         yield World(app, server, env)
 
 
-@contextmanager
-def host_for(w: World, **env: str) -> Iterator[ProviderHost]:
-    host_env = {**w.env, **env}
-    secret = host_env.pop("AEP_CLIENT_SECRET")
-    host = ProviderHost(host_env)
-    try:
-        host.configure({"aep:clientSecret": secret})
-        yield host
-    finally:
-        host.close()
+def host_for(w: World, **env: str) -> Any:
+    """A fresh provider host (a fresh `pulumi up`) pointed at the world's sandbox."""
+    return provider_host_for(w.env, **env)
 
 
 def aep_requests(w: World, since: int) -> list[dict[str, Any]]:
@@ -133,7 +129,13 @@ def submit_all(host: ProviderHost, dataset_id: str, n: int, wait: bool) -> list[
 
 
 def batched(
-    n: int, duration: float, latency_ms: int, *, foreign_newer: int = 0, tuned: bool = False
+    n: int,
+    duration: float,
+    latency_ms: int,
+    *,
+    foreign_newer: int = 0,
+    tuned: bool = False,
+    files: bool = False,
 ) -> dict[str, float]:
     with world(duration, latency_ms) as w, host_for(w, **(TUNED if tuned else {})) as host:
         dataset_id = make_dataset(host)
@@ -146,7 +148,7 @@ def batched(
             for _ in range(foreign_newer):
                 w.app.store._add_foreign_job("prod", space, int(time.time() * 1000))
         ids = [i for i, _ in submitted]
-        inputs, _ = host.check("wait", "all", {"job_ids": ids})
+        inputs, _ = host.check("wait", "all", {"job_ids": ids, "report_files": files})
         host.create("wait", "all", inputs)
         finished = time.time()
         calls = aep_requests(w, since)
@@ -276,6 +278,109 @@ def cold_start() -> dict[str, float]:
     return {"import_pulumi": import_pulumi, "provider": provider, "ratio": provider / import_pulumi}
 
 
+def download(megabytes_per_part: int) -> dict[str, float]:
+    """aep-export download vs curl on the same parts; the downloader's peak memory."""
+    import shutil
+    import tempfile
+
+    app = SandboxApp(
+        SandboxConfig(
+            job_duration=0.2,
+            foreign_jobs=0,
+            export_files=4,
+            export_part_bytes=megabytes_per_part * 1024 * 1024,
+        ),
+        openapi_dir=None,
+    )
+    with SandboxServer(app) as server:
+        env = sandbox_env(server.url)
+        with provider_host_for(env) as host:
+            dataset_id = make_dataset(host)
+            inputs, _ = host.check(
+                "job",
+                "big",
+                {
+                    "dataset_id": dataset_id,
+                    "fields": ["identities.id", "personalEmail.address"],
+                    "report_files": False,
+                },
+            )
+            batch_id = host.create("job", "big", inputs).outs["batch_id"]
+        scratch = Path(tempfile.mkdtemp(prefix="aep-bench-download-"))
+        try:
+            child_env = {
+                **{k: v for k, v in __import__("os").environ.items() if not k.startswith("AEP_")},
+                **env,
+            }
+            # The transfer alone is timed, as for curl (which is handed the URLs); the listing
+            # and the process's start are not. Peak memory is the process's own (VmHWM).
+            script = (
+                "import sys, time\n"
+                "from pathlib import Path\n"
+                "from aep_pulumi import AepClient, AepSettings\n"
+                "from aep_pulumi.exports import Downloader, list_export_files\n"
+                "client = AepClient(AepSettings.load({}))\n"
+                "files = list_export_files(client, [sys.argv[1]])\n"
+                "started = time.monotonic()\n"
+                "Downloader(client, Path(sys.argv[2]), parallel=4).download(files)\n"
+                "took = time.monotonic() - started\n"
+                "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
+                "print(took, hwm[0])\n"
+            )
+            done = subprocess.run(
+                [sys.executable, "-c", script, batch_id, str(scratch / "ours")],
+                env=child_env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            ours_seconds, peak_kb = done.stdout.strip().splitlines()[-1].split()
+            parts = sorted((scratch / "ours").rglob("*.parquet"))
+            total = sum(p.stat().st_size for p in parts)
+            # curl: the same part URLs, the same headers, 4 at once.
+            client_token = requests.post(
+                f"{server.url}/ims/token/v3",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": env["AEP_CLIENT_ID"],
+                    "client_secret": TEST_CLIENT_SECRET,
+                },
+                timeout=30,
+            ).json()["access_token"]
+            argv = ["curl", "--silent", "--fail", "--parallel", "--parallel-max", "4"]
+            for header in (
+                f"Authorization: Bearer {client_token}",
+                f"x-api-key: {env['AEP_CLIENT_ID']}",
+                f"x-gw-ims-org-id: {env['AEP_ORG_ID']}",
+                "x-sandbox-name: prod",
+            ):
+                argv += ["-H", header]
+            (scratch / "curl").mkdir()
+            for n, part in enumerate(parts):
+                file_id = part.parent.name
+                argv += [
+                    f"{server.url}/data/foundation/export/files/{file_id}?path={part.name}",
+                    "-o",
+                    str(scratch / "curl" / f"{n}.parquet"),
+                ]
+            started = time.monotonic()
+            subprocess.run(argv, check=True)
+            curl_seconds = time.monotonic() - started
+            curl_total = sum(p.stat().st_size for p in (scratch / "curl").iterdir())
+            assert curl_total == total, (curl_total, total)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    ours = total / float(ours_seconds) / 1e6
+    curl = total / curl_seconds / 1e6
+    return {
+        "megabytes": total / 1e6,
+        "ours_mb_s": ours,
+        "curl_mb_s": curl,
+        "ratio": ours / curl,
+        "peak_mb": int(peak_kb) / 1024,
+    }
+
+
 def preview_cost(count: int) -> dict[str, float]:
     with world(1, 0) as w, host_for(w) as host:
         since = len(w.app.request_log)
@@ -317,15 +422,18 @@ def render(report: dict[str, Any]) -> str:
         f"{report['defaults']['initial']} s, x{report['defaults']['growth']} per poll, at most "
         f"{report['defaults']['max']} s) unless marked tuned.",
         "",
-        "**Scale, batched** (N jobs with `wait_for_completion=false` + one `ProfileExportWait`)",
+        "**Scale, batched** (N jobs with `wait_for_completion=false` + one `ProfileExportWait`; "
+        "target `1.25 x wall(N=1) + N x latency / 4`, without file listing like the baseline; the "
+        "row with files adds `report_files`: two more requests per job)",
         "",
-        "| N | latency | D (s) | wall (s) | submission (s) | target (s) | requests / job | notice delay (s) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| N | latency | D (s) | files listed | wall (s) | submission (s) | target (s) | requests / job | notice delay (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in report["scale"]:
+    for row in report.get("scale", []):
         m = row["measures"]
         out.append(
-            f"| {row['n']} | {row['latency_ms']} ms | {row['duration']:g} | {fmt(m['wall'])} "
+            f"| {row['n']} | {row['latency_ms']} ms | {row['duration']:g} "
+            f"| {'yes' if row.get('files') else 'no'} | {fmt(m['wall'])} "
             f"| {fmt(m['submit'])} | {row.get('target', '')} | {fmt(m['requests_per_job'])} "
             f"| {fmt(m['notice'])} |"
         )
@@ -336,7 +444,7 @@ def render(report: dict[str, Any]) -> str:
         "| listing holds | requests / job |",
         "|---|---|",
     ]
-    for row in report["requests"]:
+    for row in report.get("requests", []):
         out.append(f"| {row['label']} | {fmt(row['measures']['requests_per_job'])} |")
     out += [
         "",
@@ -345,7 +453,7 @@ def render(report: dict[str, Any]) -> str:
         "| D (s) | target (s) | blocking job (s) | ProfileExportWait (s) |",
         "|---|---|---|---|",
     ]
-    for row in report["notice"]:
+    for row in report.get("notice", []):
         m = row["measures"]
         out.append(
             f"| {row['duration']:g} | {max(2.0, 0.25 * row['duration']):g} | {fmt(m['blocking'])} "
@@ -358,7 +466,7 @@ def render(report: dict[str, Any]) -> str:
         "| jobs | aep-pulumi batched (s) | naive sequential (s) | naive threaded (s) |",
         "|---|---|---|---|",
     ]
-    for row in report["naive"]:
+    for row in report.get("naive", []):
         out.append(
             f"| {row['n']} | {fmt(row['ours']['wall'])} | {fmt(row['sequential']['wall'])} "
             f"| {fmt(row['threaded']['wall'])} |"
@@ -370,10 +478,23 @@ def render(report: dict[str, Any]) -> str:
         "| polling | blocking wall (s) | batched wall (s) |",
         "|---|---|---|",
     ]
-    for row in report["modes"]:
+    for row in report.get("modes", []):
         out.append(
             f"| {row['polling']} | {fmt(row['blocking']['wall'])} | {fmt(row['batched']['wall'])} |"
         )
+    if report.get("download"):
+        d = report["download"]
+        out += [
+            "",
+            f"**Download** of one export batch ({fmt(d['megabytes'], 0)} MB: 4 files, 1 part each) "
+            "from the sandbox, 4 parts at once on both sides",
+            "",
+            "| aep-export download (MB/s) | curl --parallel (MB/s) | ratio (target >= 0.8) | downloader peak memory (MB; target <= 100) |",
+            "|---|---|---|---|",
+            f"| {fmt(d['ours_mb_s'], 0)} | {fmt(d['curl_mb_s'], 0)} | {fmt(d['ratio'])} | {fmt(d['peak_mb'], 0)} |",
+        ]
+    if "cold_start" not in report or "preview" not in report:
+        return "\n".join(out)
     c, p = report["cold_start"], report["preview"]
     out += [
         "",
@@ -404,6 +525,10 @@ def main() -> int:
     parser.add_argument(
         "--readme-from", type=Path, help="render this JSON into README.md; run nothing"
     )
+    parser.add_argument(
+        "--only",
+        help="comma-separated sections to (re)measure, kept with the rest of an existing --out",
+    )
     args = parser.parse_args()
     if args.readme_from:
         replace_readme_block(render(json.loads(args.readme_from.read_text(encoding="utf-8"))))
@@ -411,28 +536,39 @@ def main() -> int:
         return 0
 
     runs = args.runs
+    only = set(args.only.split(",")) if args.only else None
+
+    def wanted(section: str) -> bool:
+        return only is None or section in only
+
     scale_ns = [1, 10] if args.quick else [1, 50, 200, 500]
     scale_d = 2.0 if args.quick else 20.0
+    previous: dict[str, Any] = (
+        json.loads(args.out.read_text(encoding="utf-8")) if only and args.out.is_file() else {}
+    )
     report: dict[str, Any] = {
+        **previous,
         "runs": runs,
         "defaults": {
             "initial": DEFAULT_INITIAL_INTERVAL,
             "growth": DEFAULT_GROWTH,
             "max": DEFAULT_MAX_INTERVAL,
         },
-        "scale": [],
-        "requests": [],
-        "notice": [],
-        "naive": [],
-        "modes": [],
     }
+    for section in ("scale", "requests", "notice", "naive", "modes"):
+        if wanted(section):
+            report[section] = []
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     for latency, duration, ns in (
-        (100, scale_d, scale_ns),
-        (0, 4.0 if not args.quick else 1.0, scale_ns),
+        []
+        if not wanted("scale")
+        else (
+            (100, scale_d, scale_ns),
+            (0, 4.0 if not args.quick else 1.0, scale_ns),
+        )
     ):
         for n in ns:
             log(f"scale: N={n} latency={latency} ms D={duration}")
@@ -440,16 +576,32 @@ def main() -> int:
             report["scale"].append(
                 {"n": n, "latency_ms": latency, "duration": duration, "measures": measures}
             )
+        if latency:
+            n = ns[-1]
+            log(f"scale: N={n} latency={latency} ms D={duration}, files listed")
+            measures = repeat(
+                runs, lambda n=n, d=duration, lat=latency: batched(n, d, lat, files=True)
+            )
+            report["scale"].append(
+                {
+                    "n": n,
+                    "latency_ms": latency,
+                    "duration": duration,
+                    "measures": measures,
+                    "files": True,
+                }
+            )
         first = next(r for r in report["scale"] if r["latency_ms"] == latency and r["n"] == 1)
-        for row in report["scale"]:
-            if row["latency_ms"] == latency:
+        for row in report.get("scale", []):
+            if row["latency_ms"] == latency and not row.get("files"):
                 target = 1.25 * first["measures"]["wall"]["median"] + row["n"] * latency / 1000 / 4
                 row["target"] = f"{target:.2f}"
     n_req = 10 if args.quick else 50
-    for foreign, label in (
+    request_rows = (
         (0, "our jobs (+ 20 older of another client)"),
         (100, "+ 100 newer jobs of another client"),
-    ):
+    )
+    for foreign, label in request_rows if wanted("requests") else ():
         log(f"requests: N={n_req} foreign newer={foreign}")
         report["requests"].append(
             {
@@ -457,12 +609,13 @@ def main() -> int:
                 "measures": repeat(runs, lambda f=foreign: batched(n_req, 4.0, 0, foreign_newer=f)),
             }
         )
-    for duration in [2.0] if args.quick else [2.0, 10.0, 30.0, 120.0]:
+    notice_durations = [2.0] if args.quick else [2.0, 10.0, 30.0, 120.0]
+    for duration in notice_durations if wanted("notice") else []:
         log(f"notice: D={duration}")
         report["notice"].append(
             {"duration": duration, "measures": repeat(runs, lambda d=duration: notice_both(d))}
         )
-    for n in (1, 12):
+    for n in (1, 12) if wanted("naive") else ():
         log(f"naive: N={n}")
         report["naive"].append(
             {
@@ -472,7 +625,7 @@ def main() -> int:
                 "threaded": repeat(runs, lambda n=n: naive(n, 4.0, threaded=True)),
             }
         )
-    for tuned in (False, True):
+    for tuned in (False, True) if wanted("modes") else ():
         log(f"modes: tuned={tuned}")
         report["modes"].append(
             {
@@ -481,11 +634,17 @@ def main() -> int:
                 "batched": repeat(runs, lambda t=tuned: batched(12, 4.0, 0, tuned=t)),
             }
         )
-    log("cold start")
-    report["cold_start"] = repeat(max(5, runs), cold_start)
+    if wanted("cold_start"):
+        log("cold start")
+        report["cold_start"] = repeat(max(5, runs), cold_start)
     count = 100 if args.quick else 1000
-    log(f"preview: {count} resources")
-    report["preview"] = {"count": count, "measures": repeat(runs, lambda: preview_cost(count))}
+    if wanted("preview"):
+        log(f"preview: {count} resources")
+        report["preview"] = {"count": count, "measures": repeat(runs, lambda: preview_cost(count))}
+    if wanted("download"):
+        megabytes = 2 if args.quick else 52
+        log(f"download: 4 parts of {megabytes} MB")
+        report["download"] = repeat(runs, lambda: download(megabytes))
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -50,15 +50,21 @@ def find_pulumi_cli() -> Any:
 
 
 def show_export(env: dict[str, str], batch_id: str) -> None:
+    """The export's Parquet files (Data Access API), downloaded, and its first records."""
+    import tempfile
+
+    from aep_pulumi.exports import Downloader, read_records
+
     client = AepClient(AepSettings.load({}, env))
-    for entry in client.list_batch_files(batch_id):
-        file_id = entry["dataSetFileId"]
-        for part in client.list_file_parts(file_id):
-            content = client.download_file(file_id, part["name"]).decode("utf-8")
-            records = [json.loads(line) for line in content.splitlines() if line]
-            print(f"  file {file_id}/{part['name']}: {len(records)} records, {len(content)} bytes")
-            for record in records[:3]:
-                print("    " + json.dumps(record, ensure_ascii=False)[:160])
+    with tempfile.TemporaryDirectory(prefix="aep-demo-") as scratch:
+        report = Downloader(client, Path(scratch)).download_batch(batch_id)
+        for path in report.paths:
+            records = read_records([path], 1_000_000)
+            print(
+                f"  {path.parent.name}/{path.name}: {len(records)} records, {path.stat().st_size} bytes"
+            )
+        for record in read_records(report.paths, 3):
+            print("    " + json.dumps(record, ensure_ascii=False)[:160])
 
 
 # The flagship program's resources (examples/profile_export), as the provider host receives them.
@@ -86,8 +92,7 @@ def run_through_provider_host() -> int:
         env = sandbox_env(server.url, AEP_POLL_INITIAL_SECONDS="0.5", AEP_POLL_MAX_SECONDS="2")
         print(f"aep-sandbox listening on {server.url}")
         print("[provider host] python -m pulumi.dynamic, driven over gRPC as `pulumi up` would")
-        handle = type("Handle", (), {"env": env})()
-        with provider_host_for(handle) as host:  # type: ignore[arg-type]
+        with provider_host_for(env) as host:
             shown = 0
             stop = threading.Event()
 

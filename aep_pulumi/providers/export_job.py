@@ -36,7 +36,7 @@ RECONCILE_SKEW_UNKNOWN_CLOCK_MS = 10_000
 BATCH_DONE = frozenset({"success", "active"})
 BATCH_GONE = frozenset({"failed", "aborted", "abandoned", "inactive", "deleted"})
 REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
-UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds")
+UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds", "report_files")
 
 
 def describe_job_errors(job: ExportJob) -> str:
@@ -136,6 +136,9 @@ class ProfileExportJobProvider(AepProviderBase):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         inputs = self.new_inputs(news)
+        if olds.get("report_files") is None:
+            # State written before `report_files` existed reported no files: its default.
+            olds = {**olds, "report_files": True}
         replaces = changed_keys(olds, inputs, REPLACE_ON)
         if olds.get("status") == STATUS_FAILED:
             # A job that failed (seen on refresh) is re-run on the next `up`.
@@ -153,11 +156,33 @@ class ProfileExportJobProvider(AepProviderBase):
             initial=settings.poll_initial_interval, maximum=settings.poll_max_interval
         )
 
-    def _state(self, inputs: Mapping[str, Any], job: ExportJob) -> dict[str, Any]:
+    def _state(
+        self, inputs: Mapping[str, Any], job: ExportJob, files: Any = None
+    ) -> dict[str, Any]:
         outs: dict[str, Any] = {key: inputs.get(key) for key in JOB_INPUTS}
         outs["sandbox_name"] = self.effective_sandbox(inputs)
         outs.update(job_outputs(job))
+        outs["files"] = files
         return outs
+
+    def _files(self, client: AepClient, job: ExportJob, sandbox: str, wanted: Any) -> Any:
+        """The export's files (Data Access API) once it SUCCEEDED, unless turned off.
+
+        One listing per batch and one per file. A failure only costs the output (and says so):
+        the export itself happened.
+        """
+        if wanted is False or job.status != STATUS_SUCCEEDED:
+            return None
+        from ..exports import files_output, list_export_files
+
+        batch_ids = [b for b in [job.batch_id, *(x.batch_id for x in job.destination.batches)] if b]
+        try:
+            return files_output(
+                list_export_files(client, dict.fromkeys(batch_ids), sandbox=sandbox)
+            )
+        except AepError as exc:
+            log_warn(f"export job {job.id} SUCCEEDED but its files could not be listed: {exc}")
+            return None
 
     def _wait(self, client: AepClient, job: ExportJob, sandbox: str, timeout: float) -> WaitOutcome:
         log_info(
@@ -254,7 +279,8 @@ class ProfileExportJobProvider(AepProviderBase):
                 "wait_for_completion=false to return as soon as the job is submitted"
             )
         log_info(f"export job {job.id} SUCCEEDED (batch {final.batch_id})")
-        return CreateResult(str(job.id), self._state(inputs, final))
+        files = self._files(client, final, sandbox, inputs.get("report_files"))
+        return CreateResult(str(job.id), self._state(inputs, final, files))
 
     def _judge_forgotten(self, id_: str, props: dict[str, Any], sandbox: str) -> ReadResult:
         """AEP no longer knows the job: its batches say whether the export happened."""
@@ -297,8 +323,13 @@ class ProfileExportJobProvider(AepProviderBase):
             inputs = inputs_from_job(job)
             inputs["sandbox_name"] = sandbox
             inputs["wait_for_completion"] = True
-            return ReadResult(id_, self._state(inputs, job), inputs)
-        return ReadResult(id_, self._state(props, job))
+            files = self._files(self.client(), job, sandbox, True)
+            return ReadResult(id_, self._state(inputs, job, files), inputs)
+        # Refresh keeps the files already reported; a job that has just finished gets them.
+        files = props.get("files")
+        if files is None and props.get("status") != STATUS_SUCCEEDED:
+            files = self._files(self.client(), job, sandbox, props.get("report_files"))
+        return ReadResult(id_, self._state(props, job, files))
 
     @surface_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -306,6 +337,12 @@ class ProfileExportJobProvider(AepProviderBase):
         sandbox = self.effective_sandbox(olds)
         state = {k: v for k, v in olds.items() if not k.startswith("__")}
         state.update({k: inputs.get(k) for k in UPDATE_IN_PLACE})
+        if not inputs["report_files"]:
+            state["files"] = None
+        elif olds.get("status") == STATUS_SUCCEEDED and olds.get("files") is None:
+            client = self.client()
+            job = client.get_export_job(id_, sandbox=sandbox)
+            state["files"] = self._files(client, job, sandbox, True)
         if inputs["wait_for_completion"] and olds.get("status") not in (
             STATUS_SUCCEEDED,
             STATUS_FAILED,
@@ -326,6 +363,7 @@ class ProfileExportJobProvider(AepProviderBase):
                     operation="wait for export job",
                 )
             state.update(job_outputs(final))
+            state["files"] = self._files(client, final, sandbox, inputs.get("report_files"))
             if final.status == STATUS_FAILED:
                 raise AepJobFailedError(
                     f"export job {id_} FAILED: {describe_job_errors(final)}; it will be replaced on "

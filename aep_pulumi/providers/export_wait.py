@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from ..waiter import WaitOutcome
 
 REPLACE_ON = ("job_ids", "sandbox_name")
-UPDATE_IN_PLACE = ("timeout_seconds",)
+UPDATE_IN_PLACE = ("timeout_seconds", "report_files")
+# File listings in flight at once after a wait (AEP throttles; the client honours its 429s).
+FILE_LISTINGS_AT_ONCE = 8
 REFRESH_HINT = (
     "`pulumi up --refresh` replaces them (or set `options: refresh: always` in Pulumi.yaml)"
 )
@@ -55,6 +57,9 @@ class ProfileExportWaitProvider(AepProviderBase):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         inputs = self.new_inputs(news)
+        if olds.get("report_files") is None:
+            # State written before `report_files` existed reported no files: its default.
+            olds = {**olds, "report_files": True}
         # Order does not matter: the same set of jobs is the same wait.
         if (
             isinstance(inputs.get("job_ids"), list)
@@ -69,7 +74,9 @@ class ProfileExportWaitProvider(AepProviderBase):
         # Once every job SUCCEEDED a new timeout has nothing left to govern. Reporting no change
         # keeps `batch_ids` known in the preview (an in-place update's preview outputs are the
         # new inputs only); a later replacement waits with the new timeout.
-        updates = changed_keys(olds, inputs, UPDATE_IN_PLACE) if unfinished else []
+        updates = changed_keys(olds, inputs, ("report_files",))
+        if unfinished:
+            updates += changed_keys(olds, inputs, ("timeout_seconds",))
         return DiffResult(
             changes=bool(replaces or updates), replaces=replaces, delete_before_replace=True
         )
@@ -78,7 +85,33 @@ class ProfileExportWaitProvider(AepProviderBase):
         outs: dict[str, Any] = {key: inputs.get(key) for key in WAIT_INPUTS}
         outs["sandbox_name"] = self.effective_sandbox(inputs)
         outs.update(_summary(outcome))
+        outs["files"] = None
+        if inputs.get("report_files") is not False:
+            outs["files"] = self._files(outcome, str(outs["sandbox_name"]))
         return outs
+
+    def _files(self, outcome: WaitOutcome, sandbox: str) -> dict[str, Any] | None:
+        """Each job's export files: one listing per batch and one per file, a few at once."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ..exports import files_output, list_export_files
+
+        client = self.client()
+        jobs = [job for job in outcome.jobs.values() if job.batch_id]
+
+        def listed(job: Any) -> tuple[str, Any]:
+            return str(job.id), files_output(
+                list_export_files(client, [job.batch_id], sandbox=sandbox)
+            )
+
+        try:
+            with ThreadPoolExecutor(
+                max_workers=max(1, min(FILE_LISTINGS_AT_ONCE, len(jobs)))
+            ) as pool:
+                return dict(pool.map(listed, jobs))
+        except AepError as exc:
+            log_warn(f"the exports SUCCEEDED but their files could not be listed: {exc}")
+            return None
 
     @surface_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -143,9 +176,27 @@ class ProfileExportWaitProvider(AepProviderBase):
         outs["statuses"] = statuses
         return ReadResult(id_, outs)
 
+    @surface_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = check_wait_inputs(news)[0]
         state = {k: v for k, v in olds.items() if not k.startswith("__")}
-        state["timeout_seconds"] = check_wait_inputs(news)[0].get("timeout_seconds")
+        state["timeout_seconds"] = inputs.get("timeout_seconds")
+        state["report_files"] = inputs.get("report_files")
+        if inputs.get("report_files") is False:
+            state["files"] = None
+        elif state.get("files") is None:
+            from ..models import ExportJob
+
+            jobs = {
+                int(job_id): ExportJob.model_validate(
+                    {"id": int(job_id), "status": status, "destination": {"batchId": batch}}
+                )
+                for job_id, status in (olds.get("statuses") or {}).items()
+                for batch in [(olds.get("batch_ids") or {}).get(job_id)]
+            }
+            from ..waiter import WaitOutcome
+
+            state["files"] = self._files(WaitOutcome(jobs=jobs), self.effective_sandbox(olds))
         return UpdateResult(state)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

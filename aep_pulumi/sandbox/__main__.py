@@ -55,6 +55,22 @@ def _parser() -> argparse.ArgumentParser:
         default=2,
         help="another client submits a job after every N of ours (default 2; 0: never)",
     )
+    p.add_argument(
+        "--export-files", type=int, default=1, help="dataset files per export batch (default 1)"
+    )
+    p.add_argument("--export-parts", type=int, default=1, help="parts per dataset file (default 1)")
+    p.add_argument(
+        "--export-part-mb",
+        type=float,
+        default=0,
+        help="about this many MB per part (records repeated, uncompressed; default: as selected)",
+    )
+    p.add_argument(
+        "--data-access-page-size",
+        type=int,
+        default=100,
+        help="files/parts per Data Access page (default 100, the API's maximum)",
+    )
     p.add_argument("--token-ttl", type=float, default=86399, help="IMS token lifetime in seconds")
     p.add_argument(
         "--credential",
@@ -152,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         echo_request=args.echo_request,
         foreign_jobs=args.foreign_jobs,
         foreign_job_every=args.foreign_job_every,
+        export_files=args.export_files,
+        export_parts=args.export_parts,
+        export_part_bytes=int(args.export_part_mb * 1024 * 1024),
+        data_access_page_size=args.data_access_page_size,
     )
     rates = FaultRates(
         throttle=args.throttle_rate,
@@ -182,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"aep-sandbox listening on {server.url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
+    app.close()
     return 0
 
 

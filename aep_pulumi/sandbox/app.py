@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from urllib.parse import quote
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
+from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from .faults import FaultPlan, FaultRates, ScriptedFault
@@ -118,6 +120,9 @@ class SandboxApp:
         self.faults = faults or FaultPlan(seed=seed)
         self.violations: list[str] = []
         self.request_log: list[dict[str, Any]] = []
+        # Export file bytes sent (after Range): what a download really fetched.
+        self.bytes_served = 0
+        self._count_lock = threading.Lock()
         self._rng = random.Random(seed)
 
     @property
@@ -155,7 +160,8 @@ class SandboxApp:
         if endpoint.startswith("admin_"):
             admin: Response = getattr(self, endpoint)(request, **args)
             return admin
-        fault = self.faults.pick(request.method, request.path)
+        # Matched against the path and query, so a fault can aim at downloads (`?path=`).
+        fault = self.faults.pick(request.method, request.full_path)
         if fault is not None:
             early = self._apply_fault_before(fault, request, environ)
             if early is not None:
@@ -166,6 +172,10 @@ class SandboxApp:
             response = self._aep_call(endpoint, dict(args), request)
         if fault is not None and fault.action == "drop_after":
             self._drop(environ)
+        if fault is not None and fault.action == "truncate" and response.status_code < 300:
+            response = self._truncated(response, environ)
+        if response.mimetype == "application/octet-stream" and response.status_code < 300:
+            response = self._counted(response)
         if fault is not None and fault.action == "malformed" and response.status_code < 300:
             return Response(
                 b'{"records": [ {"id": ', status=response.status_code, mimetype="application/json"
@@ -196,6 +206,49 @@ class SandboxApp:
         if fault.action == "expire_token":
             self.store.expire_tokens()
         return None
+
+    def _truncated(self, response: Response, environ: dict[str, Any] | None) -> Response:
+        """Send the headers and half of the body, then close the connection."""
+        length = int(response.content_length or 0)
+        body = response.response
+        sock = (environ or {}).get("werkzeug.socket")
+
+        def half() -> Iterable[bytes]:
+            sent = 0
+            for piece in body:
+                chunk = piece.encode() if isinstance(piece, str) else piece
+                keep = chunk[: max(0, length // 2 - sent)]
+                if keep:
+                    sent += len(keep)
+                    yield keep
+                if sent >= length // 2:
+                    break
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        response.response = half()
+        response.direct_passthrough = True
+        return response
+
+    def _counted(self, response: Response) -> Response:
+        """Count the export bytes really sent (after Range and faults)."""
+        body = response.response
+
+        def counting() -> Iterable[bytes]:
+            for piece in body:
+                chunk = piece.encode() if isinstance(piece, str) else piece
+                with self._count_lock:
+                    self.bytes_served += len(chunk)
+                yield chunk
+
+        response.response = counting()
+        response.direct_passthrough = True
+        return response
+
+    def close(self) -> None:
+        """Remove the export files this sandbox wrote."""
+        self.store.close()
 
     def _drop(self, environ: dict[str, Any] | None) -> None:
         sock = (environ or {}).get("werkzeug.socket")
@@ -437,6 +490,21 @@ class SandboxApp:
 
     # ------------------------------------------------------------ Data Access
 
+    def _page_of(self, request: Request, items: list[Any]) -> tuple[list[Any], str | None]:
+        """Data Access paging: ``start``/``limit`` (at most the page size); the next page's
+        link, or ``None`` on the last page."""
+        size = max(1, int(self.config.data_access_page_size))
+        try:
+            start = max(0, int(request.args.get("start", 0) or 0))
+            limit = max(1, min(int(request.args.get("limit", size) or size), size))
+        except ValueError:
+            return [], None
+        page = items[start : start + limit]
+        if start + limit >= len(items):
+            return page, None
+        base = request.host_url.rstrip("/") + request.path
+        return page, f"{base}?start={start + limit}&limit={limit}"
+
     def batch_files(
         self, request: Request, *, sandbox: str, client_id: str, batch_id: str
     ) -> Response:
@@ -445,23 +513,28 @@ class SandboxApp:
             space = self.store.space(sandbox)
             if batch_id not in space.batches:
                 return gateway_error(404, "404", f"batch {batch_id} not found")
-            files = [(fid, f) for fid, f in space.files.items() if f["batchId"] == batch_id]
+            files = sorted((fid, f) for fid, f in space.files.items() if f["batchId"] == batch_id)
+        page, next_link = self._page_of(request, files)
         base = request.host_url.rstrip("/")
+        now = str(int(self.store.clock() * 1000))
         data = [
             {
                 "dataSetFileId": fid,
                 "dataSetViewId": batch_id[:24],
                 "version": "1.0.0",
-                "created": str(int(self.store.clock() * 1000)),
-                "updated": str(int(self.store.clock() * 1000)),
+                "created": now,
+                "updated": now,
                 "records": str(f["records"]),
-                "size": str(len(f["content"].encode("utf-8"))),
+                "size": str(f["size"]),
                 "isValid": True,
                 "_links": {"self": {"href": f"{base}{EXPORT}/files/{fid}"}},
             }
-            for fid, f in files
+            for fid, f in page
         ]
-        return _json({"data": data, "_page": {"limit": 100, "count": len(data)}, "_links": {}})
+        links = {"next": {"href": next_link}} if next_link else {}
+        return _json(
+            {"data": data, "_page": {"limit": len(page), "count": len(files)}, "_links": links}
+        )
 
     def file(self, request: Request, *, sandbox: str, client_id: str, file_id: str) -> Response:
         with self.store.lock:
@@ -469,29 +542,36 @@ class SandboxApp:
         if record is None:
             return gateway_error(404, "404", f"file {file_id} not found")
         path = request.args.get("path")
-        content = record["content"].encode("utf-8")
+        parts = record["parts"]
         if path is None:
+            page, next_link = self._page_of(request, parts)
             base = request.host_url.rstrip("/")
+            links = {"next": {"href": next_link}} if next_link else {}
             return _json(
                 {
                     "data": [
                         {
-                            "name": record["name"],
-                            "length": str(len(content)),
+                            "name": part["name"],
+                            "length": str(part["length"]),
                             "_links": {
                                 "self": {
-                                    "href": f"{base}{EXPORT}/files/{file_id}?path={record['name']}"
+                                    "href": f"{base}{EXPORT}/files/{file_id}?path={part['name']}"
                                 }
                             },
                         }
+                        for part in page
                     ],
-                    "_page": {"limit": 100, "count": 1},
+                    "_page": {"limit": len(page), "count": len(parts)},
+                    "_links": links,
                 }
             )
-        if path != record["name"]:
+        part = next((p for p in parts if p["name"] == path), None)
+        if part is None:
             return gateway_error(404, "404", f"no file {path!r} in {file_id}")
-        response = Response(content, mimetype="application/octet-stream")
-        return response.make_conditional(request, accept_ranges=True, complete_length=len(content))
+        response = send_file(
+            part["path"], request.environ, mimetype="application/octet-stream", conditional=True
+        )
+        return response
 
     # ------------------------------------------------------------ admin (loopback only, not AEP)
 

@@ -12,7 +12,17 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ACTIONS = ("throttle", "error", "latency", "drop_before", "drop_after", "malformed", "expire_token")
+# truncate: send half of a download's body, then close the connection (a drop mid-file).
+ACTIONS = (
+    "throttle",
+    "error",
+    "latency",
+    "drop_before",
+    "drop_after",
+    "malformed",
+    "expire_token",
+    "truncate",
+)
 
 
 @dataclass

@@ -55,6 +55,7 @@ class SandboxServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.app.close()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -17,6 +17,8 @@ import json
 import os
 import random
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -25,9 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import population
-
-EXPORT_FILE_NAME = "part-00000.json"
+from . import parquet_files, population
 
 
 @dataclass
@@ -51,6 +51,13 @@ class SandboxConfig:
     foreign_jobs: int = 20
     # After every this many of our creates, another client submits a job too (0: never).
     foreign_job_every: int = 2
+    # What a successful export writes per batch: files, parts per file, and (when set) about
+    # this many bytes per part (the records are repeated; such parts are uncompressed).
+    export_files: int = 1
+    export_parts: int = 1
+    export_part_bytes: int = 0
+    # Data Access pages (the API's maximum is 100).
+    data_access_page_size: int = 100
 
 
 @dataclass
@@ -86,6 +93,8 @@ class Store:
         self.spaces: dict[str, _Space] = {}
         self.next_job_id = 1000
         self._rng = random.Random(11)
+        # Export files live on disk, like AEP's Data Lake (made on first use, removed by close()).
+        self._data_dir: Path | None = None
         if state_file is not None and state_file.is_file():
             self._load(state_file)
 
@@ -126,6 +135,19 @@ class Store:
             tmp = self.state_file.with_suffix(".tmp")
             tmp.write_text(json.dumps(data), encoding="utf-8")
             os.replace(tmp, self.state_file)
+
+    def data_dir(self) -> Path:
+        with self.lock:
+            if self._data_dir is None:
+                self._data_dir = Path(tempfile.mkdtemp(prefix="aep-sandbox-data-"))
+            return self._data_dir
+
+    def close(self) -> None:
+        """Remove the export files this sandbox wrote (unless its state is persisted)."""
+        with self.lock:
+            if self._data_dir is not None and self.state_file is None:
+                shutil.rmtree(self._data_dir, ignore_errors=True)
+                self._data_dir = None
 
     def reset(self) -> None:
         with self.lock:
@@ -406,14 +428,21 @@ class Store:
             if per_segment and batch["segmentId"] is None:
                 continue
             records = population.export_records(job["_request"], batch["segmentId"])
-            content = population.to_json_lines(records).decode("utf-8")
-            file_id = f"{bid}-0"
-            space.files[file_id] = {
-                "batchId": bid,
-                "name": EXPORT_FILE_NAME,
-                "content": content,
-                "records": len(records),
-            }
+            file_count = max(1, int(self.config.export_files))
+            for index in range(file_count):
+                file_id = f"{bid}-{index}"
+                parts = parquet_files.write_parts(
+                    records[index::file_count] or records[:1],
+                    self.data_dir() / sandbox / file_id,
+                    parts=int(self.config.export_parts),
+                    part_bytes=int(self.config.export_part_bytes),
+                )
+                space.files[file_id] = {
+                    "batchId": bid,
+                    "parts": parts,
+                    "records": parquet_files.total(parts, "records"),
+                    "size": parquet_files.total(parts, "length"),
+                }
 
     def job_view(self, sandbox: str, job_id: int) -> dict[str, Any] | None:
         with self.lock:

@@ -47,10 +47,15 @@ def test_waits_for_all_jobs_with_one_listing_per_round(sandbox: SandboxHandle) -
     outs = result.outs or {}
     assert set(outs["statuses"].values()) == {"SUCCEEDED"} and set(outs["statuses"]) == set(ids)
     assert all(outs["batch_ids"][i] for i in ids)
-    polls = [p for p in sandbox.app.request_log[before:] if not p["path"].startswith("/ims/")]
-    assert polls and all(p["path"] == "/data/core/ups/export/jobs" for p in polls), (
+    calls = [
+        p["path"] for p in sandbox.app.request_log[before:] if not p["path"].startswith("/ims/")
+    ]
+    polls = [p for p in calls if p.startswith("/data/core/ups/export/jobs")]
+    assert polls and all(p == "/data/core/ups/export/jobs" for p in polls), (
         "listings, not a GET per job"
     )
+    # Then each job's files: one listing of its batch, one of its one file.
+    assert len(calls) - len(polls) == 2 * 6 and set(outs["files"]) == set(ids)
     assert sandbox.app.violations == []
 
 
