@@ -30,7 +30,9 @@ def test_lost_answer_never_adopts_a_different_sibling(scenario: Make, echo: bool
     s.inject("drop_before", "POST", "/export/jobs")
     mine = s.job(dataset_id, "all-profiles", wait_for_completion=False)
     result = s.record(
-        "lost answer, a different sibling job", "POST /export/jobs (dropped)", started
+        "lost answer, a different sibling job",
+        f"POST /export/jobs (dropped; AEP {'echoes' if echo else 'does not echo'} requests)",
+        started,
     )
     ok(result)
     assert vip is not None and mine is not None
