@@ -25,7 +25,9 @@ from .errors import AepConnectionError, AepError, AepServerError, AepThrottledEr
 if TYPE_CHECKING:
     from .client import AepClient
 
-CHUNK_BYTES = 1 << 16
+# read1 hands over what has arrived, up to this much: large reads keep Python's per-chunk cost
+# low, and a dropped connection still loses nothing already received.
+CHUNK_BYTES = 1 << 20
 PARTIAL_SUFFIX = ".part"
 # Transient failures worth resuming after (the client already retried the request itself).
 _TRANSIENT = (

@@ -593,7 +593,8 @@ def main() -> int:
             )
         first = next(r for r in report["scale"] if r["latency_ms"] == latency and r["n"] == 1)
         for row in report.get("scale", []):
-            if row["latency_ms"] == latency and not row.get("files"):
+            # The target is the issue's, for the rows with network latency.
+            if latency and row["latency_ms"] == latency and not row.get("files"):
                 target = 1.25 * first["measures"]["wall"]["median"] + row["n"] * latency / 1000 / 4
                 row["target"] = f"{target:.2f}"
     n_req = 10 if args.quick else 50
