@@ -240,9 +240,16 @@ class ProfileExportJobProvider(AepProviderBase):
                 return client.create_export_job(body, sandbox=sandbox)
 
         def find() -> ExportJob | None:
-            JOBS.wait_for_other_submits(sandbox, dataset_id, client.settings.http_timeout + 5)
+            settled = JOBS.wait_for_other_submits(
+                sandbox, dataset_id, client.settings.http_timeout + 5
+            )
             return find_submitted_job(
-                client, api_body, sandbox, since_ms, exclude=JOBS.claimed(sandbox)
+                client,
+                api_body,
+                sandbox,
+                since_ms,
+                exclude=JOBS.claimed(sandbox),
+                others_in_flight=not settled,
             )
 
         job = create_or_adopt(

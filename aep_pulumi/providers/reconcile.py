@@ -154,21 +154,23 @@ def find_submitted_job(
     since_ms: int,
     *,
     exclude: set[int] | None = None,
+    others_in_flight: bool = False,
 ) -> ExportJob | None:
     """The one job created at or after ``since_ms`` that could be this request's.
 
     Pages through the listing (newest first) back to ``since_ms``. Jobs in ``exclude`` (those
     this process already owns) are skipped. When several jobs could be ours, raises
     :class:`AepOwnershipError` listing them: adopting the wrong one would give this resource
-    another export's batch.
+    another export's batch. While ``others_in_flight`` (other creates to the same dataset whose
+    answers have not come back), a lone candidate is adopted only if its record shows every key
+    of the request.
     """
     from ..job_match import Verdict, compare_job
 
     exclude = exclude or set()
     candidates: list[tuple[ExportJob, str]] = []
-    pages = 0
+    certain = False
     for job in client.iter_export_jobs(sandbox=sandbox, limit=100, max_pages=MAX_SEARCH_PAGES):
-        pages += 1
         if job.creation_time is not None and job.creation_time < since_ms:
             break
         if job.id in exclude:
@@ -176,6 +178,16 @@ def find_submitted_job(
         verdict, reason = compare_job(_record(job), body)
         if verdict is not Verdict.DIFFERENT:
             candidates.append((job, reason))
+            certain = verdict is Verdict.SAME
+    if len(candidates) == 1 and others_in_flight and not certain:
+        job, reason = candidates[0]
+        raise AepOwnershipError(
+            f"export job {job.id} ({reason}) could be its result, but so could the answer of "
+            "another create to the same dataset that has not come back yet. It was not adopted "
+            "and the request was not submitted again; keep it with "
+            "`ProfileExportJob.get(name, id)` if it is this export's, or cancel it",
+            operation="create export job",
+        )
     if len(candidates) > 1:
         listed = ", ".join(f"{job.id} ({reason})" for job, reason in candidates)
         raise AepOwnershipError(
