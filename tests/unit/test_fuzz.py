@@ -15,23 +15,34 @@ from aep_pulumi.inputs import DATASET_INPUTS, JOB_INPUTS
 from aep_pulumi.models import ExportJob
 from aep_pulumi.providers import DatasetProvider, ProfileExportJobProvider
 
+# Named functions, not lambdas: hypothesis describes a lambda by parsing its source with `ast`.
+
+
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(children, max_size=4) | st.dictionaries(
+        st.text(max_size=12), children, max_size=4
+    )
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(2**40), 2**40)
     | st.floats(allow_nan=False)
     | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
+    _containers,
     max_leaves=12,
 )
+
+
+def _merged(known: dict[str, Any], stray: dict[str, Any]) -> dict[str, Any]:
+    return {**stray, **known}
 
 
 def bags(keys: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     known = st.dictionaries(st.sampled_from(keys), json_values, max_size=len(keys))
     stray = st.dictionaries(st.text(max_size=10), json_values, max_size=2)
-    return st.builds(lambda a, b: {**b, **a}, known, stray)
+    return st.builds(_merged, known, stray)
 
 
 def _assert_precise(result: Any) -> None:
