@@ -582,7 +582,10 @@ class SandboxApp:
             direct_passthrough=True,
         )
         response.content_length = size  # a Range request narrows it to the range
-        return response.make_conditional(request, accept_ranges=True, complete_length=size)
+        response = response.make_conditional(request, accept_ranges=True, complete_length=size)
+        # The HTTP server adds its own Date; one header, as AEP sends.
+        del response.headers["Date"]
+        return response
 
     # ------------------------------------------------------------ admin (loopback only, not AEP)
 
