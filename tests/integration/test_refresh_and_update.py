@@ -63,8 +63,26 @@ def test_a_batched_job_refreshed_after_it_ran_is_not_re_exported(
     job_in, _ = host.check("job", "j", props)
     job = host.create("job", "j", job_in)
     time.sleep(0.6)
+    assert job.outs.get("files") is None, "not finished yet: no files"
     _, refreshed, _ = host.read("job", "j", job.id, job.outs)
     assert refreshed["status"] == "SUCCEEDED"
+    assert refreshed["files"] and refreshed["files"][0]["batch_id"] == job.outs["batch_id"]
     assert host.diff("job", "j", job.id, refreshed, job_in).changes == (
         provider_pb2.DiffResponse.DIFF_NONE
     )
+
+
+def test_report_files_can_be_turned_off_and_on_in_place(host: ProviderHost) -> None:
+    inputs, _ = host.check("dataset", "t", {"name": "t"})
+    dataset_id = host.create("dataset", "t", inputs).id
+    props = {"dataset_id": dataset_id, "report_files": False}
+    job_in, _ = host.check("job", "j", props)
+    job = host.create("job", "j", job_in)
+    assert job.outs.get("files") is None and job.outs["status"] == "SUCCEEDED"
+    on, _ = host.check("job", "j", {**props, "report_files": True})
+    diff = host.diff("job", "j", job.id, job.outs, on)
+    assert list(diff.replaces) == [] and diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    updated = host.update("job", "j", job.id, job.outs, on)
+    assert updated["files"] and updated["report_files"] is True
+    off, _ = host.check("job", "j", props)
+    assert host.update("job", "j", job.id, updated, off).get("files") is None
