@@ -41,7 +41,7 @@ from .errors import (
     error_from_response,
     response_json,
 )
-from .ids import DATASET_ID, JOB_ID
+from .ids import JOB_ID, dataset_id_problem
 from .models import (
     DatasetCreateRequest,
     DatasetRecord,
@@ -57,9 +57,6 @@ CATALOG = "/data/foundation/catalog"
 UPS = "/data/core/ups"
 DATA_ACCESS = "/data/foundation/export"
 
-_DATASET_ID = DATASET_ID
-_JOB_ID = JOB_ID
-_BATCH_ID = _DATASET_ID
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _MAX_SERVER_DELAY = 120.0
 
@@ -67,7 +64,7 @@ _MAX_SERVER_DELAY = 120.0
 def dataset_path_id(value: Any) -> str:
     """Validate a dataset id before it enters a URL path (no ``/``, ``?``, ``..``)."""
     text = str(value)
-    if not _DATASET_ID.match(text) or ".." in text:
+    if dataset_id_problem(text):
         raise AepError(f"invalid dataset id {text[:80]!r}: expected letters, digits, '-', '_', '.'")
     return text
 
@@ -77,7 +74,7 @@ def job_path_id(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
-    if not _JOB_ID.match(text):
+    if not JOB_ID.match(text):
         raise AepError(f"invalid export job id {text[:80]!r}: expected a whole number")
     return text
 
@@ -85,7 +82,7 @@ def job_path_id(value: Any) -> str:
 def batch_path_id(value: Any) -> str:
     """Validate a batch id before it enters a URL path."""
     text = str(value)
-    if not _BATCH_ID.match(text) or ".." in text:
+    if dataset_id_problem(text):  # batch and file ids follow the same rule
         raise AepError(f"invalid batch id {text[:80]!r}")
     return text
 

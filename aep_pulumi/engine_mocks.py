@@ -28,6 +28,7 @@ and reports each resource's planned operation and the properties that drive it.
 from __future__ import annotations
 
 import hashlib
+import json
 import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -277,8 +278,6 @@ def run(
 
 
 def _config_text(value: Any) -> str:
-    import json
-
     return value if isinstance(value, str) else json.dumps(value)
 
 

@@ -101,6 +101,14 @@ def files_output(files: Sequence[ExportFile]) -> list[dict[str, Any]]:
     ]
 
 
+def batch_files_output(
+    client: AepClient, batch_ids: Iterable[str | None], *, sandbox: str | None = None
+) -> list[dict[str, Any]]:
+    """The ``files`` output for the given batches (``None`` and repeated ids are skipped)."""
+    wanted = [b for b in dict.fromkeys(batch_ids) if b]
+    return files_output(list_export_files(client, wanted, sandbox=sandbox))
+
+
 class DownloadReport(NamedTuple):
     """What a download did: the final paths, the bytes it fetched and the bytes it reused."""
 

@@ -16,6 +16,8 @@ from typing import Any
 from pulumi.output import Unknown
 from rfc3339_validator import validate_rfc3339
 
+from .ids import dataset_id_problem
+
 DEFAULT_SCHEMA_ID = "https://ns.adobe.com/xdm/context/profile__union"
 DEFAULT_SCHEMA_CONTENT_TYPE = "application/vnd.adobe.xed+json;version=1"
 DEFAULT_SCHEMA_NAME = "_xdm.context.profile"
@@ -203,6 +205,15 @@ class Validation:
                 )
         return value
 
+    def dataset_id(self, path: str, value: Any) -> Any:
+        """A dataset id that can enter a URL path, checked as the client checks it."""
+        text = self.string(path, value, required=True)
+        problem = dataset_id_problem(text)
+        if problem:
+            self.fail(path, problem)
+            return None
+        return text
+
     def sandbox(self, path: str, value: Any) -> Any:
         text = self.string(path, value)
         if text is None or is_unknown(text):
@@ -301,7 +312,7 @@ def check_export_job_inputs(
     v = Validation()
     v.unknown_keys(props, JOB_INPUTS + JOB_OUTPUTS)
     out: dict[str, Any] = {
-        "dataset_id": v.string("dataset_id", props.get("dataset_id"), required=True),
+        "dataset_id": v.dataset_id("dataset_id", props.get("dataset_id")),
         "schema_name": v.string("schema_name", props.get("schema_name")) or DEFAULT_SCHEMA_NAME,
         "fields": v.dot_paths("fields", props.get("fields")),
         "merge_policy": _check_merge_policy(v, props.get("merge_policy")),

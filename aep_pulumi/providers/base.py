@@ -131,14 +131,7 @@ class AepProviderBase(ResourceProvider):
         """Validate inputs and the ``aep:*`` configuration locally (no AEP call); failures name
         the property path or the configuration key."""
         inputs, failures = type(self).validate(news)
-        failures = [*failures, *self.config_failures()]
-        if "dataset_id" in inputs and not any(p == "dataset_id" for p, _ in failures):
-            from ..ids import dataset_id_problem
-
-            problem = dataset_id_problem(inputs["dataset_id"])
-            if problem:
-                failures.append(("dataset_id", problem))
-        return to_check_result(inputs, failures)
+        return to_check_result(inputs, [*failures, *self.config_failures()])
 
     def config_failures(self) -> list[tuple[str, str]]:
         """Malformed configuration values as check failures; unknown keys and missing

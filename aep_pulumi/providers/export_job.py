@@ -173,13 +173,11 @@ class ProfileExportJobProvider(AepProviderBase):
         """
         if wanted is False or job.status != STATUS_SUCCEEDED:
             return None
-        from ..exports import files_output, list_export_files
+        from ..exports import batch_files_output
 
-        batch_ids = [b for b in [job.batch_id, *(x.batch_id for x in job.destination.batches)] if b]
+        batch_ids = [job.batch_id, *(x.batch_id for x in job.destination.batches)]
         try:
-            return files_output(
-                list_export_files(client, dict.fromkeys(batch_ids), sandbox=sandbox)
-            )
+            return batch_files_output(client, batch_ids, sandbox=sandbox)
         except AepError as exc:
             log_warn(f"export job {job.id} SUCCEEDED but its files could not be listed: {exc}")
             return None

@@ -87,22 +87,21 @@ class ProfileExportWaitProvider(AepProviderBase):
         outs.update(_summary(outcome))
         outs["files"] = None
         if inputs.get("report_files") is not False:
-            outs["files"] = self._files(outcome, str(outs["sandbox_name"]))
+            outs["files"] = self._files(outs["batch_ids"], str(outs["sandbox_name"]))
         return outs
 
-    def _files(self, outcome: WaitOutcome, sandbox: str) -> dict[str, Any] | None:
-        """Each job's export files: one listing per batch and one per file, a few at once."""
+    def _files(self, batch_ids: Mapping[str, Any], sandbox: str) -> dict[str, Any] | None:
+        """Each job's export files (``batch_ids``: job id -> batch id): one listing per batch
+        and one per file, a few at once."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from ..exports import files_output, list_export_files
+        from ..exports import batch_files_output
 
         client = self.client()
-        jobs = [job for job in outcome.jobs.values() if job.batch_id]
+        jobs = [(job_id, batch) for job_id, batch in batch_ids.items() if batch]
 
-        def listed(job: Any) -> tuple[str, Any]:
-            return str(job.id), files_output(
-                list_export_files(client, [job.batch_id], sandbox=sandbox)
-            )
+        def listed(job: tuple[str, str]) -> tuple[str, Any]:
+            return job[0], batch_files_output(client, [job[1]], sandbox=sandbox)
 
         try:
             with ThreadPoolExecutor(
@@ -185,18 +184,7 @@ class ProfileExportWaitProvider(AepProviderBase):
         if inputs.get("report_files") is False:
             state["files"] = None
         elif state.get("files") is None:
-            from ..models import ExportJob
-
-            jobs = {
-                int(job_id): ExportJob.model_validate(
-                    {"id": int(job_id), "status": status, "destination": {"batchId": batch}}
-                )
-                for job_id, status in (olds.get("statuses") or {}).items()
-                for batch in [(olds.get("batch_ids") or {}).get(job_id)]
-            }
-            from ..waiter import WaitOutcome
-
-            state["files"] = self._files(WaitOutcome(jobs=jobs), self.effective_sandbox(olds))
+            state["files"] = self._files(olds.get("batch_ids") or {}, self.effective_sandbox(olds))
         return UpdateResult(state)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

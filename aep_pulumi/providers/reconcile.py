@@ -143,6 +143,14 @@ JOBS = JobRegistry()
 MAX_SEARCH_PAGES = 200
 
 
+def jobs_since(client: AepClient, sandbox: str, since_ms: int) -> Iterator[ExportJob]:
+    """The sandbox's jobs created at or after ``since_ms``, newest first, across pages."""
+    for job in client.iter_export_jobs(sandbox=sandbox, limit=100, max_pages=MAX_SEARCH_PAGES):
+        if job.creation_time is not None and job.creation_time < since_ms:
+            return
+        yield job
+
+
 def _record(job: ExportJob) -> dict[str, Any]:
     return job.model_dump(by_alias=True, mode="json", exclude_none=True)
 
@@ -170,9 +178,7 @@ def find_submitted_job(
     exclude = exclude or set()
     candidates: list[tuple[ExportJob, str]] = []
     certain = False
-    for job in client.iter_export_jobs(sandbox=sandbox, limit=100, max_pages=MAX_SEARCH_PAGES):
-        if job.creation_time is not None and job.creation_time < since_ms:
-            break
+    for job in jobs_since(client, sandbox, since_ms):
         if job.id in exclude:
             continue
         verdict, reason = compare_job(_record(job), body)
@@ -217,15 +223,9 @@ class UnfinishedJobs:
         with self._lock:
             if sandbox not in self._by_sandbox:
                 horizon = client.server_now_ms() - UNFINISHED_HORIZON_MS
-                found: list[ExportJob] = []
-                for job in client.iter_export_jobs(
-                    sandbox=sandbox, limit=100, max_pages=MAX_SEARCH_PAGES
-                ):
-                    if job.creation_time is not None and job.creation_time < horizon:
-                        break
-                    if not job.is_terminal:
-                        found.append(job)
-                self._by_sandbox[sandbox] = found
+                self._by_sandbox[sandbox] = [
+                    job for job in jobs_since(client, sandbox, horizon) if not job.is_terminal
+                ]
             return list(self._by_sandbox[sandbox])
 
 

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,12 @@ class DropConnection(ConnectionError):
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
+
+
+def _as_bytes(body: Iterable[str | bytes]) -> Iterator[bytes]:
+    """A WSGI body's chunks as bytes."""
+    for piece in body:
+        yield piece.encode() if isinstance(piece, str) else piece
 
 
 def gateway_error(status: int, code: str, message: str) -> Response:
@@ -216,8 +222,7 @@ class SandboxApp:
 
         def half() -> Iterable[bytes]:
             sent = 0
-            for piece in body:
-                chunk = piece.encode() if isinstance(piece, str) else piece
+            for chunk in _as_bytes(body):
                 keep = chunk[: max(0, length // 2 - sent)]
                 if keep:
                     sent += len(keep)
@@ -240,8 +245,7 @@ class SandboxApp:
         body = response.response
 
         def counting() -> Iterable[bytes]:
-            for piece in body:
-                chunk = piece.encode() if isinstance(piece, str) else piece
+            for chunk in _as_bytes(body):
                 with self._count_lock:
                     self.bytes_served += len(chunk)
                 yield chunk

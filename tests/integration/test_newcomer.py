@@ -127,20 +127,18 @@ def test_installing_the_package_never_breaks_an_unrelated_pytest(tmp_path: Path)
         "import pytest\n"
         "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', sys.argv[1]]))\n"
     )
-    trivial = subprocess.run(
-        [sys.executable, "-c", blocker, str(tmp_path / "test_trivial.py")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def pytest_without_responses(test_file: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", blocker, str(tmp_path / test_file)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    trivial = pytest_without_responses("test_trivial.py")
     assert trivial.returncode == 0 and "1 passed" in trivial.stdout, trivial.stdout + trivial.stderr
-    kit = subprocess.run(
-        [sys.executable, "-c", blocker, str(tmp_path / "test_kit.py")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    kit = pytest_without_responses("test_kit.py")
     assert kit.returncode == 1
     assert 'pip install "aep-pulumi[testing]"' in kit.stdout
