@@ -483,28 +483,23 @@ class AepClient:
         limit: int = 50,
         status: str | None = None,
         max_pages: int = 1000,
+        offset: str | None = None,
     ) -> Iterator[ExportJobList]:
-        """Pages of ``GET /export/jobs``, newest first, following ``link.next`` cursors."""
-        offset: str | None = None
+        """Pages of ``GET /export/jobs``, newest first, following ``link.next`` cursors.
+
+        ``offset`` starts the walk at a cursor an earlier page's ``link.next`` gave (see
+        :func:`next_page_offset`) instead of at the newest job.
+        """
         for _ in range(max_pages):
             page = self.list_export_jobs_page(
                 sandbox=sandbox, limit=limit, offset=offset, status=status
             )
             yield page
-            next_link = page.next_link
-            if not next_link or not page.records:
-                return
-            parts = urlsplit(next_link)
-            if parts.scheme or parts.netloc or not parts.path.rstrip("/").endswith("/export/jobs"):
-                raise AepResponseError(
-                    f"refusing to follow unexpected link.next {next_link[:80]!r}",
-                    operation="list export jobs",
-                )
-            query = dict(parse_qsl(parts.query))
-            new_offset = query.get("offset")
-            if not new_offset or new_offset == offset:
+            new_offset = next_page_offset(page)
+            if new_offset is None or new_offset == offset:
                 return
             offset = new_offset
+            query = dict(parse_qsl(urlsplit(page.next_link or "").query))
             if "limit" in query and query["limit"].isdigit():
                 limit = int(query["limit"])
 
@@ -620,3 +615,21 @@ class AepClient:
             extra_headers=headers,
         )
         return response.content
+
+
+def next_page_offset(page: ExportJobList) -> str | None:
+    """The cursor of the page after ``page`` (from its ``link.next``), or None at the end.
+
+    The cursor is opaque: it is only ever handed back to the API. A link that leaves the export
+    jobs path is refused rather than followed.
+    """
+    next_link = page.next_link
+    if not next_link or not page.records:
+        return None
+    parts = urlsplit(next_link)
+    if parts.scheme or parts.netloc or not parts.path.rstrip("/").endswith("/export/jobs"):
+        raise AepResponseError(
+            f"refusing to follow unexpected link.next {next_link[:80]!r}",
+            operation="list export jobs",
+        )
+    return dict(parse_qsl(parts.query)).get("offset") or None

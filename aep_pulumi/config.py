@@ -19,7 +19,7 @@ DEFAULT_SANDBOX = "prod"
 # The scopes Adobe's developer console grants an AEP OAuth server-to-server credential.
 DEFAULT_SCOPES = "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session"
 DEFAULT_HTTP_TIMEOUT = 30.0
-DEFAULT_POLL_INITIAL = 1.0
+DEFAULT_POLL_INITIAL = 1.8
 DEFAULT_POLL_MAX = 30.0
 DEFAULT_MAX_RETRIES = 5
 

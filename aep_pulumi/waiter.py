@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .config import DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX
 from .errors import AepNotFoundError, AepThrottledError
 from .status import KNOWN_STATUSES, STATUS_FAILED
 
@@ -27,41 +28,41 @@ LIST_POLL_THRESHOLD = 2
 LIST_PAGE_SIZE = 100
 # GETs in flight at once for jobs no listing showed.
 MAX_PARALLEL_GETS = 4
-DEFAULT_INITIAL_INTERVAL = 1.0
-DEFAULT_MAX_INTERVAL = 30.0
-DEFAULT_GROWTH = 1.15
+DEFAULT_INITIAL_INTERVAL = DEFAULT_POLL_INITIAL
+DEFAULT_MAX_INTERVAL = DEFAULT_POLL_MAX
+# Each interval is at most this share of the time waited so far.
+DEFAULT_FRACTION = 0.24
 
 
 @dataclass(frozen=True)
 class PollSchedule:
-    """Intervals between polls: ``initial``, growing by ``growth`` up to ``maximum``.
+    """Intervals between polls, proportional to the time already waited.
 
-    A job that ends at time D is noticed within ``(growth - 1) * D + initial`` seconds (and never
-    later than ``maximum``): with the defaults, within 2.5 s of a 10 s job and 25 % of any job
-    longer than that. Jitter only shortens an interval, so it never breaks that bound.
+    The first poll comes after ``initial`` seconds; each next interval is ``fraction`` of the
+    time waited so far, never shorter than ``initial`` and never longer than ``maximum``. A job
+    that ends D seconds into the wait is therefore noticed within ``max(initial, fraction * D)``
+    seconds, and never more than ``maximum`` late: with the defaults, within 2 s of a job of up
+    to 8 s and within 24 % of any longer one, for about 9 polls in the first 20 s and one every
+    30 s after the first two minutes. Jitter only shortens an interval, so it never breaks that
+    bound.
     """
 
     initial: float = DEFAULT_INITIAL_INTERVAL
     maximum: float = DEFAULT_MAX_INTERVAL
-    growth: float = DEFAULT_GROWTH
-    jitter: float = 0.1
+    fraction: float = DEFAULT_FRACTION
+    jitter: float = 0.05
 
-    def base_interval(self, poll_number: int) -> float:
-        """Seconds to wait before poll number ``poll_number`` (0-based), without jitter."""
-        exponent = min(poll_number, 400)
-        return float(min(self.maximum, self.initial * self.growth**exponent))
+    def base_interval(self, waited: float, slowdown: int = 0) -> float:
+        """Seconds until the next poll after ``waited`` seconds, without jitter.
 
-    def interval(self, poll_number: int) -> float:
-        """Seconds to wait before poll number ``poll_number`` (0-based)."""
-        return self.base_interval(poll_number) * (1 - random.uniform(0, self.jitter))
+        ``slowdown`` doubles the interval that many times (AEP throttling us), within ``maximum``.
+        """
+        proportional = max(self.initial, self.fraction * waited)
+        return float(min(self.maximum, proportional * 2 ** min(slowdown, 16)))
 
-    def max_polls(self, duration: float) -> int:
-        """An upper bound of the polls needed to notice a job that takes ``duration`` seconds."""
-        elapsed, polls = 0.0, 0
-        while elapsed < duration:
-            elapsed += self.base_interval(polls) * (1 - self.jitter)
-            polls += 1
-        return polls + 1
+    def interval(self, waited: float, slowdown: int = 0) -> float:
+        """Seconds until the next poll after ``waited`` seconds, with jitter."""
+        return self.base_interval(waited, slowdown) * (1 - random.uniform(0, self.jitter))
 
 
 @dataclass
@@ -87,15 +88,40 @@ def _format_elapsed(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
+@dataclass
+class ListingState:
+    """Where a wait's listing walks start, carried from one round to the next."""
+
+    resume_offset: str | None = None
+
+
+@dataclass
+class ListingRound:
+    """What one walk through the listing found, and where the next walk may start."""
+
+    seen: dict[int, ExportJob]
+    pages: int
+    # The cursor of the first page that held a pending job, when every page before it held none
+    # (other clients' newer jobs): later rounds start there. None: start at the newest job.
+    resume_offset: str | None
+
+
 def _list_round(
-    client: AepClient, pending: list[ExportJob], sandbox: str | None
-) -> tuple[dict[int, ExportJob], int]:
+    client: AepClient,
+    pending: list[ExportJob],
+    sandbox: str | None,
+    start_offset: str | None = None,
+) -> ListingRound:
     """Page through the listing, newest first, until every pending job was seen or the pages
-    are older than the oldest pending job. Returns ``(jobs seen, pages read)``.
+    are older than the oldest pending job.
 
     Jobs whose creation time is not known yet (a wait that only has their ids) bound the paging
     by their number instead: their pages, plus as many again for other clients' jobs in between.
+    ``start_offset`` skips the pages an earlier round found to hold only newer jobs: the listing
+    is ordered by creation, so jobs created since then land before that cursor, never after it.
     """
+    from .client import next_page_offset
+
     wanted = {j.id for j in pending}
     known_times = [j.creation_time for j in pending if j.creation_time is not None]
     undated = len(pending) - len(known_times)
@@ -103,9 +129,19 @@ def _list_round(
     page_budget = 2 * (-(-undated // LIST_PAGE_SIZE)) + 1 if undated else None
     seen: dict[int, ExportJob] = {}
     pages = 0
-    for page in client.iter_export_job_pages(sandbox=sandbox, limit=LIST_PAGE_SIZE):
+    offset = start_offset
+    resume = start_offset
+    for page in client.iter_export_job_pages(
+        sandbox=sandbox, limit=LIST_PAGE_SIZE, offset=start_offset
+    ):
         pages += 1
-        seen.update({j.id: j for j in page.records if j.id in wanted})
+        found = {j.id: j for j in page.records if j.id in wanted}
+        if not seen and not found:
+            resume = next_page_offset(page) or resume
+        elif not seen:
+            resume = offset
+        seen.update(found)
+        offset = next_page_offset(page)
         if len(seen) == len(wanted) or not page.records:
             break
         last = page.records[-1].creation_time
@@ -113,24 +149,37 @@ def _list_round(
         undated_left = any(j.creation_time is None and j.id not in seen for j in pending)
         if older_than_dated and not (undated_left and page_budget and pages < page_budget):
             break
-    return seen, pages
+    if not seen:
+        resume = start_offset
+    return ListingRound(seen, pages, resume)
 
 
 def _fetch_round(
-    client: AepClient, pending: list[ExportJob], sandbox: str | None, pages_hint: int = 1
+    client: AepClient,
+    pending: list[ExportJob],
+    sandbox: str | None,
+    pages_hint: int = 1,
+    listing: ListingState | None = None,
 ) -> tuple[dict[int, ExportJob], set[int], int, int]:
     """Fresh copies of ``pending`` jobs: listings for many jobs, GETs for the rest.
 
     Requests grow with the pages of relevant jobs, not with the number of jobs: a round lists
     when that takes fewer requests than a GET per pending job (``pages_hint``: the pages the
     last listing needed). Returns ``(fresh jobs by id, ids AEP no longer knows, HTTP requests
-    made, listing pages read)``.
+    made, listing pages read)``. ``listing`` carries where the listing may start between rounds.
     """
     fresh: dict[int, ExportJob] = {}
     requests_made = pages = 0
     if len(pending) >= max(LIST_POLL_THRESHOLD, pages_hint + 1):
-        fresh, pages = _list_round(client, pending, sandbox)
+        start = listing.resume_offset if listing else None
+        walk = _list_round(client, pending, sandbox, start)
+        fresh, pages = walk.seen, walk.pages
         requests_made = pages
+        if listing is not None:
+            # A pending job the walk missed may sit before the cursor (a listing that is not
+            # ordered as we assume): the next round starts from the newest job again.
+            complete = len(fresh) == len(pending)
+            listing.resume_offset = walk.resume_offset if complete else None
     unseen = [j.id for j in pending if j.id not in fresh]
     missing: set[int] = set()
 
@@ -185,8 +234,9 @@ def wait_for_jobs(
     deadline = started + timeout
     last_heartbeat = started
     warned: set[str] = set()
-    poll_number = 0
+    slowdown = 0
     pages_hint = 1
+    listing = ListingState()
     while True:
         pending = [
             j for j in outcome.jobs.values() if not j.is_terminal and j.id not in outcome.missing
@@ -197,15 +247,14 @@ def wait_for_jobs(
         if now >= deadline:
             outcome.timed_out = True
             return outcome
-        sleep(min(schedule.interval(poll_number), max(0.0, deadline - now)))
-        poll_number += 1
+        sleep(min(schedule.interval(now - started, slowdown), max(0.0, deadline - now)))
         try:
             fresh, missing, requests_made, pages = _fetch_round(
-                client, pending, sandbox, pages_hint
+                client, pending, sandbox, pages_hint, listing
             )
         except AepThrottledError:
             warn("AEP is throttling status checks; polling less often")
-            poll_number += 1
+            slowdown += 1
             continue
         outcome.polls += requests_made
         if pages:

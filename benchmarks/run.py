@@ -419,7 +419,8 @@ def fmt(stat: dict[str, float], digits: int = 2) -> str:
 def render(report: dict[str, Any]) -> str:
     out: list[str] = [
         f"Medians of {report['runs']} runs (min-max). Default polling (first poll after "
-        f"{report['defaults']['initial']} s, x{report['defaults']['growth']} per poll, at most "
+        f"{report['defaults']['initial']} s, then {report['defaults']['fraction']:.0%} of the time "
+        "waited, at most "
         f"{report['defaults']['max']} s) unless marked tuned.",
         "",
         "**Scale, batched** (N jobs with `wait_for_completion=false` + one `ProfileExportWait`; "
@@ -516,7 +517,7 @@ def replace_readme_block(table: str) -> None:
 
 
 def main() -> int:
-    from aep_pulumi.waiter import DEFAULT_GROWTH, DEFAULT_INITIAL_INTERVAL, DEFAULT_MAX_INTERVAL
+    from aep_pulumi.waiter import DEFAULT_FRACTION, DEFAULT_INITIAL_INTERVAL, DEFAULT_MAX_INTERVAL
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -551,7 +552,7 @@ def main() -> int:
         "runs": runs,
         "defaults": {
             "initial": DEFAULT_INITIAL_INTERVAL,
-            "growth": DEFAULT_GROWTH,
+            "fraction": DEFAULT_FRACTION,
             "max": DEFAULT_MAX_INTERVAL,
         },
     }

@@ -65,7 +65,7 @@ def wait(clock: SimulatedClock, client: AepClient, jobs: list[ExportJob], **kw: 
     )
 
 
-@pytest.mark.parametrize("duration", [2, 10, 17, 30, 120])
+@pytest.mark.parametrize("duration", [1, 2, 5, 8, 9.5, 10, 13, 17, 20, 30, 60, 120, 300])
 @pytest.mark.parametrize("count", [1, 12])
 def test_default_schedule_notices_the_end_within_a_quarter_of_the_duration(
     world: tuple[SimulatedClock, SandboxApp, AepClient], duration: float, count: int
@@ -78,6 +78,39 @@ def test_default_schedule_notices_the_end_within_a_quarter_of_the_duration(
     assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
     delay = clock.now - (started + duration)
     assert 0 <= delay <= max(2.0, 0.25 * duration), delay
+
+
+@pytest.mark.parametrize(("duration", "most_polls"), [(4, 3), (20, 10), (120, 18), (1200, 56)])
+def test_default_schedule_polls_few_times(
+    world: tuple[SimulatedClock, SandboxApp, AepClient], duration: float, most_polls: int
+) -> None:
+    """The price of that bound: about 9 polls in the first 20 s, then one every 30 s."""
+    clock, app, client = world
+    app.config.job_duration = duration
+    jobs = submit(client, app, 1)
+    before = client.request_count
+    outcome = wait_for_jobs(
+        client,
+        jobs,
+        sandbox="prod",
+        timeout=10_000,
+        schedule=PollSchedule(),  # the defaults, jitter included
+        progress=lambda _m: None,
+        warn=lambda _m: None,
+        clock=clock.time,
+        sleep=clock.sleep,
+    )
+    assert outcome.jobs[jobs[0].id].status == "SUCCEEDED"
+    assert client.request_count - before <= most_polls
+
+
+def test_throttling_doubles_the_interval_within_the_maximum() -> None:
+    schedule = PollSchedule()
+    assert schedule.base_interval(0) == schedule.initial
+    assert schedule.base_interval(100) == pytest.approx(24.0)
+    assert schedule.base_interval(10, slowdown=1) == pytest.approx(2 * 2.4)
+    assert schedule.base_interval(10, slowdown=50) == schedule.maximum
+    assert all(schedule.interval(40) <= schedule.base_interval(40) for _ in range(100))
 
 
 def test_a_round_costs_the_pages_of_relevant_jobs_not_a_request_per_job(
@@ -96,3 +129,88 @@ def test_a_round_costs_the_pages_of_relevant_jobs_not_a_request_per_job(
     requests = client.request_count - before
     # 250 jobs in the listing: 3 pages a round, whatever the number of our jobs.
     assert requests == rounds and requests <= 3 * 20, (requests, rounds)
+
+
+def test_rounds_start_past_other_clients_newer_jobs(
+    world: tuple[SimulatedClock, SandboxApp, AepClient],
+) -> None:
+    """A busy organisation: 100 newer jobs of another client, and 60 more arriving every round.
+
+    The first round pages past them; later rounds start at the cursor where our jobs begin, so a
+    round costs one page, not one page more for every hundred jobs created since.
+    """
+    clock, app, client = world
+    app.config.job_duration = 20
+    jobs = submit(client, app, 50)
+    space = app.store.space("prod")
+
+    def crowd(count: int) -> None:
+        with app.store.lock:
+            for _ in range(count):
+                app.store._add_foreign_job("prod", space, int(clock.now * 1000) + 1)
+
+    crowd(100)
+    sleep = clock.sleep
+    sleeps = 0
+
+    def busy_sleep(seconds: float) -> None:
+        nonlocal sleeps
+        sleep(seconds)
+        sleeps += 1
+        if sleeps > 1:
+            crowd(60)
+
+    clock.sleep = busy_sleep  # type: ignore[method-assign]
+    before = client.request_count
+    outcome = wait(clock, client, jobs)
+    assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
+    requests = client.request_count - before
+    assert requests == outcome.polls == sleeps + 1, (requests, sleeps)
+    assert len(space.jobs) >= 50 + 100 + 60 * 7, "the crowd grew by several pages"
+
+
+@responses.activate
+def test_a_cursor_that_misses_a_job_falls_back_to_a_get_and_the_top_of_the_listing() -> None:
+    """Should AEP's cursor not be stable (positional, say), a job the resumed walk misses is read
+    with a GET that round, and the next round lists from the newest job again."""
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    base = "https://platform.adobe.io/data/core/ups/export/jobs"
+    ours = [{"id": n, "status": "PROCESSING", "creationTime": 1000 + n} for n in (1, 2, 3)]
+    other = {"id": 9, "status": "SUCCEEDED", "creationTime": 5000}
+    resumed = 0
+    offsets: list[str | None] = []
+
+    def listing(request: Any) -> tuple[int, dict[str, str], str]:
+        nonlocal resumed
+        offset = parse_qs(urlsplit(request.url).query).get("offset", [None])[0]
+        offsets.append(offset)
+        if offset is None:
+            body = {"records": [other], "link": {"next": "/export/jobs?limit=100&offset=c1"}}
+        else:
+            resumed += 1
+            records = {1: ours, 2: ours[1:]}.get(resumed)  # job 1 slips before the cursor
+            body = {"records": records or [dict(j, status="SUCCEEDED") for j in ours]}
+        return 200, {}, json.dumps(body)
+
+    responses.add_callback(responses.GET, base, callback=listing)
+    responses.add(responses.GET, f"{base}/1", json=ours[0])
+    env = {"AEP_ACCESS_TOKEN": "t", "AEP_CLIENT_ID": "c", "AEP_ORG_ID": "o@AdobeOrg"}
+    client = AepClient(AepSettings.load({}, env), sleep=lambda _s: None)
+    clock = SimulatedClock()
+    outcome = wait_for_jobs(
+        client,
+        [ExportJob(id=n, status="NEW") for n in (1, 2, 3)],
+        sandbox="prod",
+        timeout=100,
+        schedule=PollSchedule(jitter=0.0),
+        progress=lambda _m: None,
+        warn=lambda _m: None,
+        clock=clock.time,
+        sleep=clock.sleep,
+    )
+    assert offsets == [None, "c1", "c1", None, "c1"], offsets
+    urls = [c.request.url.split("?")[0] for c in responses.calls]
+    assert urls[3] == f"{base}/1", "the job the resumed walk missed is read that round"
+    assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
