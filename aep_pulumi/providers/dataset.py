@@ -85,6 +85,7 @@ class DatasetProvider(AepProviderBase):
         token = uuid.uuid4().hex
         from .reconcile import (
             CREATE_TOKEN_TAG,
+            FRESH_DATASETS,
             create_or_adopt,
             find_dataset_by_token,
             lookup_delays,
@@ -97,6 +98,7 @@ class DatasetProvider(AepProviderBase):
             lambda: find_dataset_by_token(client, token, sandbox),
             lookup_delays(client.settings.http_timeout),
         )
+        FRESH_DATASETS.add(sandbox, dataset_id)
         record = self._read_back(dataset_id, sandbox, "created")
         return CreateResult(dataset_id, self._outputs(dataset_id, inputs, record))
 

@@ -232,6 +232,30 @@ class UnfinishedJobs:
 UNFINISHED = UnfinishedJobs()
 
 
+class FreshDatasets:
+    """Datasets this provider process created itself.
+
+    No earlier, interrupted ``pulumi up`` can have left a job on a dataset that did not exist
+    before this one began, so submits to them skip the search for unfinished twins (on a first
+    deploy, that is a listing of the sandbox's last 24 hours of jobs saved).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[tuple[str, str]] = set()
+
+    def add(self, sandbox: str, dataset_id: str) -> None:
+        with self._lock:
+            self._ids.add((sandbox, dataset_id))
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            return key in self._ids
+
+
+FRESH_DATASETS = FreshDatasets()
+
+
 def warn_about_unfinished_twins(
     client: AepClient, body: Mapping[str, Any], sandbox: str, *, exclude: set[int]
 ) -> list[int]:
@@ -242,6 +266,9 @@ def warn_about_unfinished_twins(
     """
     from ..job_match import Verdict, compare_job
 
+    dataset_id = str((body.get("destination") or {}).get("datasetId") or "")
+    if (sandbox, dataset_id) in FRESH_DATASETS:
+        return []
     try:
         unfinished = UNFINISHED.jobs(client, sandbox)
     except AepError as exc:

@@ -231,3 +231,34 @@ def test_many_jobs_finish_together_through_the_host(
     elapsed = time.monotonic() - started
     assert set(done.outs["statuses"].values()) == {"SUCCEEDED"} and len(done.outs["batch_ids"]) == 8
     assert elapsed < job_duration * 2, f"8 jobs of {job_duration} s took {elapsed:.1f} s"
+
+
+def test_only_datasets_older_than_the_run_are_searched_for_interrupted_jobs(
+    live_sandbox: SandboxHandle,
+) -> None:
+    """A first deploy (dataset and job in one run) submits without listing the sandbox's jobs;
+    the next run, in a new provider process, looks for jobs an interrupted run left behind."""
+    from aep_pulumi.testing import provider_host_for
+
+    def job_calls(since: int) -> list[tuple[str, str]]:
+        return [
+            (e["method"], e["path"])
+            for e in live_sandbox.app.request_log[since:]
+            if "/export/jobs" in e["path"]
+        ]
+
+    job = {"fields": ["identities.id"], "wait_for_completion": False}
+    with provider_host_for(live_sandbox) as first_up:
+        dataset_id, _ = up_dataset(first_up)
+        since = len(live_sandbox.app.request_log)
+        inputs, _ = first_up.check("job", "export", {"dataset_id": dataset_id, **job})
+        first_up.create("job", "export", inputs)
+        assert job_calls(since) == [("POST", "/data/core/ups/export/jobs")]
+    with provider_host_for(live_sandbox) as next_up:
+        since = len(live_sandbox.app.request_log)
+        inputs, _ = next_up.check(
+            "job", "again", {"dataset_id": dataset_id, **job, "triggers": [1]}
+        )
+        next_up.create("job", "again", inputs)
+        calls = job_calls(since)
+        assert calls[0] == ("GET", "/data/core/ups/export/jobs") and calls[-1][0] == "POST", calls
