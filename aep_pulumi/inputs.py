@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from pulumi.output import Unknown
-from rfc3339_validator import validate_rfc3339
 
 from .ids import dataset_id_problem
 
@@ -151,6 +150,8 @@ class Validation:
         text = self.string(path, value)
         if text is None or is_unknown(text):
             return text
+        from rfc3339_validator import validate_rfc3339  # only jobs with timestamps pay for it
+
         if not validate_rfc3339(text):
             self.fail(
                 path, f"not an RFC 3339 timestamp (e.g. 2018-10-25T13:22:04-07:00): {text[:60]!r}"
