@@ -6,8 +6,9 @@ its first answer should not wait for the modules of the others.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
 
 _MODULES = {
     "DatasetProvider": "dataset",
@@ -22,11 +23,4 @@ if TYPE_CHECKING:
     from .export_job import ProfileExportJobProvider
     from .export_wait import ProfileExportWaitProvider
 
-
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _MODULES)
