@@ -80,7 +80,9 @@ def test_default_schedule_notices_the_end_within_a_quarter_of_the_duration(
     assert 0 <= delay <= max(2.0, 0.25 * duration), delay
 
 
-@pytest.mark.parametrize(("duration", "most_polls"), [(4, 3), (20, 10), (60, 15), (120, 18), (1200, 56)])
+@pytest.mark.parametrize(
+    ("duration", "most_polls"), [(4, 3), (20, 10), (60, 15), (120, 18), (1200, 56)]
+)
 def test_default_schedule_polls_few_times(
     world: tuple[SimulatedClock, SandboxApp, AepClient], duration: float, most_polls: int
 ) -> None:
