@@ -495,12 +495,12 @@ class AepClient:
                 sandbox=sandbox, limit=limit, offset=offset, status=status
             )
             yield page
-            new_offset = next_page_offset(page)
+            query = _next_page_query(page)
+            new_offset = query.get("offset") or None
             if new_offset is None or new_offset == offset:
                 return
             offset = new_offset
-            query = dict(parse_qsl(urlsplit(page.next_link or "").query))
-            if "limit" in query and query["limit"].isdigit():
+            if query.get("limit", "").isdigit():
                 limit = int(query["limit"])
 
     def iter_export_jobs(
@@ -617,19 +617,24 @@ class AepClient:
         return response.content
 
 
-def next_page_offset(page: ExportJobList) -> str | None:
-    """The cursor of the page after ``page`` (from its ``link.next``), or None at the end.
-
-    The cursor is opaque: it is only ever handed back to the API. A link that leaves the export
-    jobs path is refused rather than followed.
-    """
+def _next_page_query(page: ExportJobList) -> dict[str, str]:
+    """The query of ``page``'s ``link.next`` (empty at the end). A link that leaves the export
+    jobs path is refused rather than followed."""
     next_link = page.next_link
     if not next_link or not page.records:
-        return None
+        return {}
     parts = urlsplit(next_link)
     if parts.scheme or parts.netloc or not parts.path.rstrip("/").endswith("/export/jobs"):
         raise AepResponseError(
             f"refusing to follow unexpected link.next {next_link[:80]!r}",
             operation="list export jobs",
         )
-    return dict(parse_qsl(parts.query)).get("offset") or None
+    return dict(parse_qsl(parts.query))
+
+
+def next_page_offset(page: ExportJobList) -> str | None:
+    """The cursor of the page after ``page`` (from its ``link.next``), or None at the end.
+
+    The cursor is opaque: it is only ever handed back to the API.
+    """
+    return _next_page_query(page).get("offset") or None

@@ -28,8 +28,6 @@ LIST_POLL_THRESHOLD = 2
 LIST_PAGE_SIZE = 100
 # GETs in flight at once for jobs no listing showed.
 MAX_PARALLEL_GETS = 4
-DEFAULT_INITIAL_INTERVAL = DEFAULT_POLL_INITIAL
-DEFAULT_MAX_INTERVAL = DEFAULT_POLL_MAX
 # Each interval is at most this share of the time waited so far.
 DEFAULT_FRACTION = 0.24
 
@@ -47,8 +45,8 @@ class PollSchedule:
     bound.
     """
 
-    initial: float = DEFAULT_INITIAL_INTERVAL
-    maximum: float = DEFAULT_MAX_INTERVAL
+    initial: float = DEFAULT_POLL_INITIAL
+    maximum: float = DEFAULT_POLL_MAX
     fraction: float = DEFAULT_FRACTION
     jitter: float = 0.05
 
@@ -136,12 +134,11 @@ def _list_round(
     ):
         pages += 1
         found = {j.id: j for j in page.records if j.id in wanted}
-        if not seen and not found:
-            resume = next_page_offset(page) or resume
-        elif not seen:
-            resume = offset
+        next_offset = next_page_offset(page)
+        if not seen:
+            resume = offset if found else (next_offset or resume)
         seen.update(found)
-        offset = next_page_offset(page)
+        offset = next_offset
         if len(seen) == len(wanted) or not page.records:
             break
         last = page.records[-1].creation_time
@@ -158,8 +155,8 @@ def _fetch_round(
     client: AepClient,
     pending: list[ExportJob],
     sandbox: str | None,
-    pages_hint: int = 1,
-    listing: ListingState | None = None,
+    pages_hint: int,
+    listing: ListingState,
 ) -> tuple[dict[int, ExportJob], set[int], int, int]:
     """Fresh copies of ``pending`` jobs: listings for many jobs, GETs for the rest.
 
@@ -171,15 +168,13 @@ def _fetch_round(
     fresh: dict[int, ExportJob] = {}
     requests_made = pages = 0
     if len(pending) >= max(LIST_POLL_THRESHOLD, pages_hint + 1):
-        start = listing.resume_offset if listing else None
-        walk = _list_round(client, pending, sandbox, start)
+        walk = _list_round(client, pending, sandbox, listing.resume_offset)
         fresh, pages = walk.seen, walk.pages
         requests_made = pages
-        if listing is not None:
-            # A pending job the walk missed may sit before the cursor (a listing that is not
-            # ordered as we assume): the next round starts from the newest job again.
-            complete = len(fresh) == len(pending)
-            listing.resume_offset = walk.resume_offset if complete else None
+        # A pending job the walk missed may sit before the cursor (a listing that is not ordered
+        # as we assume): the next round starts from the newest job again.
+        complete = len(fresh) == len(pending)
+        listing.resume_offset = walk.resume_offset if complete else None
     unseen = [j.id for j in pending if j.id not in fresh]
     missing: set[int] = set()
 

@@ -478,8 +478,7 @@ def render(report: dict[str, Any]) -> str:
     ]
     for row in report.get("requests", []):
         out.append(
-            f"| {row['label']} | {row.get('duration', 4.0):g} "
-            f"| {fmt(row['measures']['requests_per_job'])} |"
+            f"| {row['label']} | {row['duration']:g} | {fmt(row['measures']['requests_per_job'])} |"
         )
     out += [
         "",
@@ -551,7 +550,8 @@ def replace_readme_block(table: str) -> None:
 
 
 def main() -> int:
-    from aep_pulumi.waiter import DEFAULT_FRACTION, DEFAULT_INITIAL_INTERVAL, DEFAULT_MAX_INTERVAL
+    from aep_pulumi.config import DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX
+    from aep_pulumi.waiter import DEFAULT_FRACTION
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -585,9 +585,9 @@ def main() -> int:
         **previous,
         "runs": runs,
         "defaults": {
-            "initial": DEFAULT_INITIAL_INTERVAL,
+            "initial": DEFAULT_POLL_INITIAL,
             "fraction": DEFAULT_FRACTION,
-            "max": DEFAULT_MAX_INTERVAL,
+            "max": DEFAULT_POLL_MAX,
         },
     }
     for section in ("scale", "requests", "notice", "naive", "modes"):
