@@ -78,6 +78,8 @@ def test_default_schedule_notices_the_end_within_a_quarter_of_the_duration(
     assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
     delay = clock.now - (started + duration)
     assert 0 <= delay <= max(2.0, 0.25 * duration), delay
+    # The README's sharper form: within the first interval (1.8 s), 24 % of D, and 30 s.
+    assert delay <= min(30.0, max(1.8, 0.24 * duration)) + 1e-6, delay
 
 
 @pytest.mark.parametrize(
