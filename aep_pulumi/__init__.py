@@ -14,11 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .lazy import lazy_attributes
-
-__version__ = "0.1.0"
+from .version import __version__
 
 _EXPORTS = {
-    "AepClient": "client",
+    "AepClient": "aep.client",
     "AepError": "errors",
     "AepSettings": "settings",
     "Dataset": "resources",
@@ -51,7 +50,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .client import AepClient
+    from .aep.client import AepClient
     from .errors import AepError
     from .resources import (
         Dataset,

@@ -46,11 +46,11 @@ _KEYS = (
     _Key("poll_max_interval", "aep:pollMaxSeconds", "AEP_POLL_MAX_SECONDS"),
     _Key("max_retries", "aep:maxRetries", "AEP_MAX_RETRIES"),
 )
-_BY_ATTR = {k.attr: k for k in _KEYS}
+KEYS_BY_ATTR = {k.attr: k for k in _KEYS}
 
 
 def _key_names(attr: str) -> str:
-    key = _BY_ATTR[attr]
+    key = KEYS_BY_ATTR[attr]
     return f"`{key.config}` (or env {key.env})"
 
 
@@ -65,7 +65,8 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _check_endpoint(attr: str, url: str) -> str:
+def check_endpoint(attr: str, url: str) -> str:
+    """A safe endpoint URL (https, or http on loopback), without a trailing slash."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise AepConfigError(f"{_key_names(attr)} must be an http(s) URL, got {url!r}")
@@ -81,7 +82,8 @@ def _check_endpoint(attr: str, url: str) -> str:
     return url.rstrip("/")
 
 
-def _positive_float(attr: str, raw: str | None, default: float) -> float:
+def positive_float(attr: str, raw: str | None, default: float) -> float:
+    """A number greater than 0 (``default`` when unset)."""
     if raw is None or str(raw).strip() == "":
         return default
     try:
@@ -93,7 +95,8 @@ def _positive_float(attr: str, raw: str | None, default: float) -> float:
     return value
 
 
-def _non_negative_int(attr: str, raw: str | None, default: int) -> int:
+def non_negative_int(attr: str, raw: str | None, default: int) -> int:
+    """A whole number, 0 or more (``default`` when unset)."""
     if raw is None or str(raw).strip() == "":
         return default
     try:
@@ -144,7 +147,8 @@ def missing_credentials(raw: Mapping[str, str | None]) -> str | None:
     return None
 
 
-def _check_sandbox(raw: str | None) -> str:
+def check_sandbox(raw: str | None) -> str:
+    """The sandbox name, which must be all lower case (``prod`` when unset)."""
     sandbox = (raw or DEFAULT_SANDBOX).strip()
     if sandbox != sandbox.lower() or not sandbox:
         raise AepConfigError(
@@ -155,15 +159,15 @@ def _check_sandbox(raw: str | None) -> str:
 
 # Each value check of `AepSettings.load`, runnable on its own (no credentials needed).
 _VALUE_CHECKS: dict[str, Any] = {
-    "endpoint": lambda v: _check_endpoint("endpoint", v),
-    "ims_endpoint": lambda v: _check_endpoint("ims_endpoint", v),
-    "sandbox_name": _check_sandbox,
-    "http_timeout": lambda v: _positive_float("http_timeout", v, DEFAULT_HTTP_TIMEOUT),
-    "poll_initial_interval": lambda v: _positive_float(
+    "endpoint": lambda v: check_endpoint("endpoint", v),
+    "ims_endpoint": lambda v: check_endpoint("ims_endpoint", v),
+    "sandbox_name": check_sandbox,
+    "http_timeout": lambda v: positive_float("http_timeout", v, DEFAULT_HTTP_TIMEOUT),
+    "poll_initial_interval": lambda v: positive_float(
         "poll_initial_interval", v, DEFAULT_POLL_INITIAL
     ),
-    "poll_max_interval": lambda v: _positive_float("poll_max_interval", v, DEFAULT_POLL_MAX),
-    "max_retries": lambda v: _non_negative_int("max_retries", v, DEFAULT_MAX_RETRIES),
+    "poll_max_interval": lambda v: positive_float("poll_max_interval", v, DEFAULT_POLL_MAX),
+    "max_retries": lambda v: non_negative_int("max_retries", v, DEFAULT_MAX_RETRIES),
 }
 
 

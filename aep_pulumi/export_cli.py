@@ -62,7 +62,7 @@ def _table(records: list[dict[str, Any]], width: int = 32) -> str:
 def run(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = _parser().parse_args(argv)
-    from .client import AepClient
+    from .aep.client import AepClient
     from .errors import AepError
     from .exports import Downloader, list_export_files, read_records
     from .settings import AepSettings
@@ -72,7 +72,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.command == "files":
             files = list_export_files(client, [args.batch_id], sandbox=args.sandbox)
             if args.json:
-                from .exports import files_output
+                from .core.files import files_output
 
                 print(json.dumps(files_output(files), indent=2))
                 return 0

@@ -20,10 +20,21 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import requests
 
+from .aep.data_access import ExportFile, ExportPart
 from .errors import AepConnectionError, AepError, AepServerError, AepThrottledError
 
 if TYPE_CHECKING:
-    from .client import AepClient
+    from .aep.client import AepClient
+
+__all__ = [
+    "DownloadReport",
+    "Downloader",
+    "ExportFile",
+    "ExportPart",
+    "flatten",
+    "list_export_files",
+    "read_records",
+]
 
 # read1 hands over what has arrived, up to this much: large reads keep Python's per-chunk cost
 # low, and a dropped connection still loses nothing already received.
@@ -40,73 +51,11 @@ _TRANSIENT = (
 )
 
 
-class ExportPart(NamedTuple):
-    """One part of a dataset file."""
-
-    name: str
-    size: int | None
-
-
-class ExportFile(NamedTuple):
-    """One dataset file of an export batch."""
-
-    batch_id: str
-    file_id: str
-    records: int | None
-    size: int | None
-    parts: list[ExportPart]
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def list_export_files(
-    client: AepClient, batch_ids: Iterable[str], *, sandbox: str | None = None
+    client: AepClient, batch_ids: Iterable[str | None], *, sandbox: str | None = None
 ) -> list[ExportFile]:
     """Every dataset file (and its parts) of the given batches."""
-    found: list[ExportFile] = []
-    for batch_id in batch_ids:
-        for entry in client.list_batch_files(batch_id, sandbox=sandbox):
-            file_id = str(entry.get("dataSetFileId") or "")
-            if not file_id:
-                continue
-            parts = [
-                ExportPart(str(p.get("name")), _int(p.get("length")))
-                for p in client.list_file_parts(file_id, sandbox=sandbox)
-                if p.get("name")
-            ]
-            found.append(
-                ExportFile(
-                    batch_id, file_id, _int(entry.get("records")), _int(entry.get("size")), parts
-                )
-            )
-    return found
-
-
-def files_output(files: Sequence[ExportFile]) -> list[dict[str, Any]]:
-    """The ``files`` output of a job: JSON-friendly, one entry per dataset file."""
-    return [
-        {
-            "batch_id": f.batch_id,
-            "file_id": f.file_id,
-            "records": f.records,
-            "size": f.size,
-            "parts": [{"name": p.name, "size": p.size} for p in f.parts],
-        }
-        for f in files
-    ]
-
-
-def batch_files_output(
-    client: AepClient, batch_ids: Iterable[str | None], *, sandbox: str | None = None
-) -> list[dict[str, Any]]:
-    """The ``files`` output for the given batches (``None`` and repeated ids are skipped)."""
-    wanted = [b for b in dict.fromkeys(batch_ids) if b]
-    return files_output(list_export_files(client, wanted, sandbox=sandbox))
+    return client.export_files(batch_ids, sandbox=sandbox)
 
 
 class DownloadReport(NamedTuple):

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 
-from .inputs import (
+from .core.inputs import (
     DATASET_INPUTS,
     DATASET_OUTPUTS,
     JOB_INPUTS,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any, NoReturn
 
 from .config import (
-    _BY_ATTR,
     DEFAULT_ENDPOINT,
     DEFAULT_HTTP_TIMEOUT,
     DEFAULT_IMS_ENDPOINT,
@@ -20,14 +19,15 @@ from .config import (
     DEFAULT_POLL_MAX,
     DEFAULT_SANDBOX,
     DEFAULT_SCOPES,
+    KEYS_BY_ATTR,
     ConfigReport,
-    _check_endpoint,
-    _check_sandbox,
-    _non_negative_int,
-    _positive_float,
     check_config,
+    check_endpoint,
+    check_sandbox,
     config_keys,
     missing_credentials,
+    non_negative_int,
+    positive_float,
     resolve_raw,
 )
 from .errors import AepConfigError
@@ -76,11 +76,11 @@ class AepSettings:
         client_id = raw["client_id"]
         client_secret = raw["client_secret"]
         api_key = str(raw["api_key"] or client_id)
-        sandbox = _check_sandbox(raw["sandbox_name"])
+        sandbox = check_sandbox(raw["sandbox_name"])
         return cls(
             org_id=org_id,
-            endpoint=_check_endpoint("endpoint", raw["endpoint"] or DEFAULT_ENDPOINT),
-            ims_endpoint=_check_endpoint(
+            endpoint=check_endpoint("endpoint", raw["endpoint"] or DEFAULT_ENDPOINT),
+            ims_endpoint=check_endpoint(
                 "ims_endpoint", raw["ims_endpoint"] or DEFAULT_IMS_ENDPOINT
             ),
             client_id=client_id,
@@ -89,14 +89,14 @@ class AepSettings:
             sandbox_name=sandbox,
             access_token=access_token,
             api_key=api_key,
-            http_timeout=_positive_float("http_timeout", raw["http_timeout"], DEFAULT_HTTP_TIMEOUT),
-            poll_initial_interval=_positive_float(
+            http_timeout=positive_float("http_timeout", raw["http_timeout"], DEFAULT_HTTP_TIMEOUT),
+            poll_initial_interval=positive_float(
                 "poll_initial_interval", raw["poll_initial_interval"], DEFAULT_POLL_INITIAL
             ),
-            poll_max_interval=_positive_float(
+            poll_max_interval=positive_float(
                 "poll_max_interval", raw["poll_max_interval"], DEFAULT_POLL_MAX
             ),
-            max_retries=_non_negative_int("max_retries", raw["max_retries"], DEFAULT_MAX_RETRIES),
+            max_retries=non_negative_int("max_retries", raw["max_retries"], DEFAULT_MAX_RETRIES),
         )
 
     def __reduce__(self) -> NoReturn:
@@ -106,7 +106,7 @@ class AepSettings:
         """A credential-free summary, safe for logs and error messages."""
         out: dict[str, str] = {}
         for f in fields(self):
-            key = _BY_ATTR.get(f.name)
+            key = KEYS_BY_ATTR.get(f.name)
             value = getattr(self, f.name)
             if key is not None and key.secret:
                 out[f.name] = "<set>" if value else "<unset>"

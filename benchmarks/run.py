@@ -53,9 +53,9 @@ from typing import Any
 
 import requests
 
-from aep_pulumi.provider_host import ProviderHost, Unknown
 from aep_pulumi.sandbox import SandboxApp, SandboxConfig, SandboxServer
 from aep_pulumi.testing import TEST_CLIENT_SECRET, provider_host_for, sandbox_env
+from aep_pulumi.testing.provider_host import ProviderHost, Unknown
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
@@ -103,11 +103,7 @@ def make_dataset(host: ProviderHost) -> str:
 def job_end_times(w: World, ids: list[str]) -> dict[str, float]:
     """When each job ended, by the sandbox's clock (the same machine's)."""
     jobs = w.app.store.space("prod").jobs
-    return {
-        i: jobs[int(i)]["creationTime"] / 1000 + float(jobs[int(i)]["_duration"])
-        for i in ids
-        if int(i) in jobs
-    }
+    return {i: w.app.store.job_ends_at("prod", int(i)) for i in ids if int(i) in jobs}
 
 
 def submit_all(host: ProviderHost, dataset_id: str, n: int, wait: bool) -> list[tuple[str, float]]:
@@ -146,10 +142,8 @@ def batched(
         started = time.time()
         submitted = submit_all(host, dataset_id, n, wait=False)
         submit_seconds = time.time() - started
-        space = w.app.store.space("prod")
-        with w.app.store.lock:
-            for _ in range(foreign_newer):
-                w.app.store._add_foreign_job("prod", space, int(time.time() * 1000))
+        for _ in range(foreign_newer):
+            w.app.store.add_foreign_job("prod")
         ids = [i for i, _ in submitted]
         inputs, _ = host.check("wait", "all", {"job_ids": ids, "report_files": files})
         host.create("wait", "all", inputs)
@@ -551,7 +545,7 @@ def replace_readme_block(table: str) -> None:
 
 def main() -> int:
     from aep_pulumi.config import DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX
-    from aep_pulumi.waiter import DEFAULT_FRACTION
+    from aep_pulumi.core.waiter import DEFAULT_FRACTION
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)

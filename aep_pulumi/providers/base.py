@@ -1,10 +1,10 @@
-"""What both providers share: configuration, a lazily built client, error surfacing.
+"""The dynamic front door: ``pulumi.dynamic`` adapters over the core.
 
 Providers are pickled (by reference, since they live in this installed package) into every
 resource's state. They therefore hold nothing from ``__init__``; ``configure()`` runs in the
-provider host process and only records the ``aep:*`` config, and the client (with credentials)
-is built on first use. ``__getstate__`` drops all of it, so even a configured provider pickles
-to an empty shell.
+provider host process and only records the ``aep:*`` config. ``__getstate__`` drops it, so even
+a configured provider pickles to an empty shell. Each call converts Pulumi's values to plain
+data (``pulumi.output.Unknown`` to the core's ``UNKNOWN``), runs the core, and wraps the result.
 """
 
 from __future__ import annotations
@@ -13,32 +13,79 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown as PulumiUnknown
 
-from ..config import check_config, config_keys
+from ..config import config_keys
+from ..core.context import Context
+from ..core.resource import ResourceCore
+from ..core.unknown import UNKNOWN, is_unknown
 from ..errors import AepError
-from ..inputs import is_unknown
-
-if TYPE_CHECKING:
-    from ..client import AepClient
-    from ..settings import AepSettings
-
-_CLIENT_LOCK = threading.Lock()
-# Configuration notes already given by this process (a preview checks many resources).
-_SAID: set[str] = set()
-_SAID_LOCK = threading.Lock()
 
 
-def say_once(message: str) -> None:
-    """A preview-time warning, given once per provider process."""
-    with _SAID_LOCK:
-        if message in _SAID:
-            return
-        _SAID.add(message)
-    pulumi.log.warn(message)
+class PulumiLog:
+    """``pulumi.log``: the CLI shows it as ``info:`` and ``warning:`` lines."""
+
+    def info(self, message: str) -> None:
+        pulumi.log.info(message)
+
+    def warn(self, message: str) -> None:
+        pulumi.log.warn(message)
+
+
+# One context per configuration (stack config and `AEP_*` environment): every resource of one
+# provider process shares it, and its registries, as they share the process.
+_CONTEXTS: dict[tuple[tuple[str, str], ...], Context] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def context_for(raw_config: Mapping[str, Any], key_names: list[str]) -> Context:
+    """The process's context for this configuration."""
+    environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("AEP_"))
+    key = (
+        tuple(sorted((k, str(v)) for k, v in raw_config.items()))
+        + tuple(("", name) for name in key_names)
+        + tuple(environment)
+    )
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get(key)
+        if context is None:
+            context = _CONTEXTS[key] = Context(raw_config, key_names, log=PulumiLog())
+        return context
+
+
+def to_core(value: Any) -> Any:
+    """Pulumi's unknowns as the core's, at any depth."""
+    if isinstance(value, PulumiUnknown):
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return {k: to_core(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_core(v) for v in value]
+    return value
+
+
+def to_pulumi(value: Any) -> Any:
+    """The core's unknowns as Pulumi's, at any depth."""
+    if is_unknown(value):
+        return PulumiUnknown()  # type: ignore[no-untyped-call]
+    if isinstance(value, Mapping):
+        return {k: to_pulumi(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_pulumi(v) for v in value]
+    return value
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,100 +108,12 @@ def surface_errors(method: F) -> F:
     return cast(F, wrapper)
 
 
-def log_info(message: str) -> None:
-    """Progress for the Pulumi CLI (``info:`` lines)."""
-    pulumi.log.info(message)
-
-
-def log_warn(message: str) -> None:
-    """Warnings for the Pulumi CLI."""
-    pulumi.log.warn(message)
-
-
-def to_check_result(inputs: dict[str, Any], failures: list[tuple[str, str]]) -> CheckResult:
-    return CheckResult(inputs, [CheckFailure(path, reason) for path, reason in failures])
-
-
-Validator = Callable[[Mapping[str, Any]], tuple[dict[str, Any], list[tuple[str, str]]]]
-
-
-def require_valid(validate: Validator, props: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    """Normalised inputs, or one clear error listing every failure (for direct calls)."""
-    inputs, failures = validate(props)
-    if failures:
-        detail = "; ".join(f"{path}: {reason}" for path, reason in failures)
-        raise AepError(f"invalid {kind} inputs: {detail}")
-    return inputs
-
-
-def changed_keys(
-    olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]
-) -> list[str]:
-    """The keys among ``keys`` whose value differs between old state and new inputs."""
-    return [k for k in keys if changed(olds.get(k), news.get(k))]
-
-
-def changed(old: Any, new: Any) -> bool:
-    """Whether an input changed; an unknown new value may change, so it counts."""
-    if is_unknown(new) or is_unknown(old):
-        return True
-    return bool(_plain(old) != _plain(new))
-
-
-def _plain(value: Any) -> Any:
-    """Compare 1 and 1.0, tuples and lists, as the same value."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 class AepProviderBase(ResourceProvider):
-    """Configuration and client handling shared by the AEP providers."""
+    """A dynamic provider whose behaviour is ``core_class`` (see :mod:`aep_pulumi.core`)."""
 
+    core_class: ClassVar[type[ResourceCore]]
     _raw_config: dict[str, Any] | None = None
     _config_key_names: list[str] | None = None
-    _client: AepClient | None = None
-    kind: ClassVar[str]
-
-    @staticmethod
-    def validate(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        """The provider's input validator (see :mod:`aep_pulumi.inputs`); check and diff share it."""
-        raise NotImplementedError
-
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate inputs and the ``aep:*`` configuration locally (no AEP call); failures name
-        the property path or the configuration key."""
-        inputs, failures = type(self).validate(news)
-        return to_check_result(inputs, [*failures, *self.config_failures()])
-
-    def config_failures(self) -> list[tuple[str, str]]:
-        """Malformed configuration values as check failures; unknown keys and missing
-        credentials as one-time warnings (a preview without secrets still succeeds)."""
-        report = check_config(self._raw_config or {}, all_keys=self._config_key_names)
-        for warning in report.warnings:
-            say_once(warning)
-        if report.missing:
-            say_once(f"{report.missing}: `pulumi up` will need it (a preview does not)")
-        return list(report.errors)
-
-    def new_inputs(self, news: Mapping[str, Any]) -> dict[str, Any]:
-        """Normalised new inputs for diff, with the sandbox they would live in."""
-        inputs, _ = type(self).validate(news)
-        inputs["sandbox_name"] = self.effective_sandbox(inputs)
-        return inputs
-
-    def valid_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """Normalised inputs, or one clear error (create/update called without check)."""
-        return require_valid(type(self).validate, props, type(self).kind)
-
-    def __init__(self) -> None:
-        super().__init__()
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
@@ -164,45 +123,50 @@ class AepProviderBase(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Record the stack's ``aep:*`` configuration (secret values arrive decrypted)."""
-        raw: dict[str, Any] = {}
-        for key, _env in config_keys():
-            value = req.config.get(key)
-            if value is not None:
-                raw[key] = value
-        self._raw_config = raw
+        self._raw_config = {
+            key: value for key, _env in config_keys() if (value := req.config.get(key)) is not None
+        }
         # Every stack key, so that a mistyped `aep:` key can be reported (the dynamic host's
         # Config keeps them in `_props`).
         self._config_key_names = sorted(getattr(req.config, "_props", {}) or {})
-        self._client = None
 
-    def settings(self) -> AepSettings:
-        """Resolved settings: config first, then ``AEP_*`` environment variables."""
-        from ..settings import AepSettings
+    def context(self) -> Context:
+        """The provider process's shared context."""
+        return context_for(self._raw_config or {}, self._config_key_names or [])
 
-        return AepSettings.load(self._raw_config or {})
+    @property
+    def core(self) -> ResourceCore:
+        return type(self).core_class(self.context())
 
-    def client(self) -> AepClient:
-        """The process-wide client, built on first use (thread-safe)."""
-        client = self._client
-        if client is None:
-            with _CLIENT_LOCK:
-                client = self._client
-                if client is None:
-                    # Imported here: requests and pydantic are not needed for check/diff.
-                    from ..client import AepClient
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        outcome = self.core.check(to_core(news))
+        failures = [CheckFailure(path, reason) for path, reason in outcome.failures]
+        return CheckResult(to_pulumi(outcome.inputs), failures)
 
-                    client = AepClient(self.settings())
-                    self._client = client
-        return client
-
-    def default_sandbox(self) -> str:
-        """The configured sandbox, read without requiring credentials (used by diff)."""
-        configured = (self._raw_config or {}).get("aep:sandboxName") or os.environ.get(
-            "AEP_SANDBOX_NAME"
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        outcome = self.core.diff(to_core(olds), to_core(news))
+        return DiffResult(
+            changes=outcome.changes,
+            replaces=outcome.replaces,
+            delete_before_replace=outcome.delete_before_replace,
         )
-        return str(configured or "prod").strip()
 
-    def effective_sandbox(self, inputs: Mapping[str, Any]) -> Any:
-        """The resource's own ``sandbox_name`` or, when unset, the configured one."""
-        value = inputs.get("sandbox_name")
-        return value if value is not None else self.default_sandbox()
+    @surface_errors
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        created = self.core.create(props)
+        return CreateResult(created.id, created.outputs)
+
+    @surface_errors
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        outcome = self.core.read(id_, props)
+        if outcome.id is None:
+            return ReadResult("", {})
+        return ReadResult(outcome.id, outcome.outputs, outcome.inputs)
+
+    @surface_errors
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self.core.update(id_, olds, news))
+
+    @surface_errors
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self.core.delete(id_, props)

@@ -6,9 +6,9 @@ faults on demand.
 """
 
 from .app import SandboxApp
+from .config import SandboxConfig
 from .faults import FaultPlan, FaultRates, ScriptedFault
 from .server import SandboxServer
-from .store import SandboxConfig
 
 __all__ = [
     "FaultPlan",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import SandboxApp
+from .config import SandboxConfig
 from .faults import FaultPlan, FaultRates
 from .server import SandboxServer
 from .specs import (
@@ -20,7 +21,6 @@ from .specs import (
     describe_validation,
     fetch_specs,
 )
-from .store import SandboxConfig
 
 DESCRIPTION = (
     "A local Adobe Experience Platform (IMS, Catalog, export jobs, Data Access) under AEP's URL "

@@ -16,6 +16,11 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         return
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # The app sends AEP's `Date` (its clock may be offset): the server adds none of its own.
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
     def log(self, type: str, message: str, *args: Any) -> None:
         if type == "error":
             super().log(type, message, *args)

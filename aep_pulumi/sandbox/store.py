@@ -1,18 +1,15 @@
 """The sandbox's state: tokens, and per ``x-sandbox-name`` datasets, jobs, batches and files.
 
-Job status follows elapsed time (NEW, then PROCESSING, then SUCCEEDED or FAILED), so a test
-controls a job's life with ``job_duration`` alone. All access goes through one lock: the HTTP
-server is threaded.
-
-By default the sandbox is as awkward as AEP itself (the "realistic" defaults of
-:class:`SandboxConfig`): job records do not echo ``fields``, ``filter`` and
-``additionalFields`` (the guide's own create, GET and list samples show them without), and other
-clients' jobs share the listings, some older than ours and some created while ours run.
+All access goes through one lock: the HTTP server is threaded. By default the sandbox is as
+awkward as AEP itself (the defaults of :class:`~.config.SandboxConfig`): job records do not echo
+``fields``, ``filter`` and ``additionalFields`` (the guide's own create, GET and list samples
+show them without), and other clients' jobs share the listings, some older than ours and some
+created while ours run. Export files are written to a temporary folder, removed by
+:meth:`Store.close` unless the state is persisted.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import random
@@ -23,59 +20,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from . import parquet_files, population
+from .config import SandboxConfig, Space
+from .jobs import JobBook
 
 
-@dataclass
-class SandboxConfig:
-    """Behaviour knobs of the sandbox (all changeable at runtime through the admin endpoint)."""
-
-    job_duration: float = 3.0
-    fail_rate: float = 0.0
-    # A job whose `fields` names a field starting with this prefix FAILS (a deterministic rule).
-    fail_field_prefix: str = "_sandbox.fail"
-    # A job whose `fields` names a field starting with this prefix reports an unknown status.
-    odd_status_field_prefix: str = "_sandbox.odd"
-    token_ttl: float = 86399.0
-    credentials: dict[str, str] | None = None
-    static_tokens: list[str] = field(default_factory=list)
-    # When false, job listings ignore Catalog dataset existence (AEP checks it on create).
-    require_existing_dataset: bool = True
-    # Echo `fields`, `filter` and `additionalFields` in job records. AEP's samples do not: off.
-    echo_request: bool = False
-    # Other clients' jobs (on their own datasets) already in each sandbox when it is first used.
-    foreign_jobs: int = 20
-    # After every this many of our creates, another client submits a job too (0: never).
-    foreign_job_every: int = 2
-    # What a successful export writes per batch: files, parts per file, and (when set) about
-    # this many bytes per part (the records are repeated; such parts are uncompressed).
-    export_files: int = 1
-    export_parts: int = 1
-    export_part_bytes: int = 0
-    # Data Access pages (the API's maximum is 100).
-    data_access_page_size: int = 100
-
-
-@dataclass
-class _Space:
-    datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
-    jobs: dict[int, dict[str, Any]] = field(default_factory=dict)
-    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # (creationTime, id) of every job, ascending: listings cost what their page costs.
-    order: list[tuple[int, int]] = field(default_factory=list)
-    creates: int = 0
-
-
-def _now_ms(clock: Callable[[], float]) -> int:
-    return int(clock() * 1000)
-
-
-class Store:
+class Store(JobBook):
     """All sandbox state, optionally persisted to a JSON file after each change."""
 
     def __init__(
@@ -90,13 +43,19 @@ class Store:
         self.clock = clock
         self.state_file = state_file
         self.tokens: dict[str, dict[str, Any]] = {}
-        self.spaces: dict[str, _Space] = {}
+        self.spaces: dict[str, Space] = {}
         self.next_job_id = 1000
-        self._rng = random.Random(11)
-        # Export files live on disk, like AEP's Data Lake (made on first use, removed by close()).
+        self.rng = random.Random(11)
         self._data_dir: Path | None = None
         if state_file is not None and state_file.is_file():
             self._load(state_file)
+
+    def now(self) -> float:
+        """The sandbox's clock (AEP's): the machine's plus ``clock_offset``."""
+        return self.clock() + float(self.config.clock_offset)
+
+    def now_ms(self) -> int:
+        return int(self.now() * 1000)
 
     # ------------------------------------------------------------ persistence
 
@@ -105,14 +64,13 @@ class Store:
         self.next_job_id = int(data.get("next_job_id", 1000))
         self.tokens = data.get("tokens", {})
         for name, space in data.get("spaces", {}).items():
-            self.spaces[name] = _Space(
+            jobs = {int(k): v for k, v in space["jobs"].items()}
+            self.spaces[name] = Space(
                 datasets=space["datasets"],
-                jobs={int(k): v for k, v in space["jobs"].items()},
+                jobs=jobs,
                 batches=space["batches"],
                 files=space["files"],
-            )
-            self.spaces[name].order = sorted(
-                (int(j["creationTime"]), int(k)) for k, j in self.spaces[name].jobs.items()
+                order=sorted((int(j["creationTime"]), k) for k, j in jobs.items()),
             )
 
     def save(self) -> None:
@@ -137,6 +95,7 @@ class Store:
             os.replace(tmp, self.state_file)
 
     def data_dir(self) -> Path:
+        """Where export files are written (made on first use)."""
         with self.lock:
             if self._data_dir is None:
                 self._data_dir = Path(tempfile.mkdtemp(prefix="aep-sandbox-data-"))
@@ -150,62 +109,25 @@ class Store:
                 self._data_dir = None
 
     def reset(self) -> None:
+        """Forget everything: every sandbox's objects and every token."""
         with self.lock:
             self.spaces.clear()
             self.tokens.clear()
         self.save()
 
-    def space(self, sandbox: str) -> _Space:
+    def clear_spaces(self) -> None:
+        """Forget every sandbox's objects, keeping the tokens (clients stay signed in)."""
+        with self.lock:
+            self.spaces.clear()
+        self.save()
+
+    def space(self, sandbox: str) -> Space:
         with self.lock:
             space = self.spaces.get(sandbox)
             if space is None:
-                space = self.spaces[sandbox] = _Space()
-                self._seed_foreign_jobs(sandbox, space)
+                space = self.spaces[sandbox] = Space()
+                self.seed_foreign_jobs(sandbox, space)
             return space
-
-    # ------------------------------------------------------------ other clients
-
-    def _seed_foreign_jobs(self, sandbox: str, space: _Space) -> None:
-        """Jobs of other clients, created over the last hour, some still running."""
-        now = _now_ms(self.clock)
-        count = max(0, int(self.config.foreign_jobs))
-        for n in range(count):
-            age_ms = int((count - n) * 3_600_000 / max(count, 1))
-            self._add_foreign_job(sandbox, space, now - age_ms, running=n >= count - 2)
-
-    def _add_foreign_job(
-        self, sandbox: str, space: _Space, created_ms: int, *, running: bool = False
-    ) -> None:
-        self.next_job_id += 1
-        job_id = self.next_job_id
-        duration = 3600.0 if running else 0.0
-        job = {
-            "profileInstanceId": "ups",
-            "jobType": "BATCH",
-            "id": job_id,
-            "schema": {"name": "_xdm.context.profile"},
-            "mergePolicy": {"id": "timestampOrdered-none-mp", "version": 1},
-            "status": "NEW",
-            "requestId": uuid.uuid4().hex,
-            "computeGatewayJobId": {},
-            "metrics": {"totalTime": {"startTimeInMs": created_ms}},
-            "destination": {
-                "datasetId": "foreign" + uuid.uuid4().hex[:17],
-                "segmentPerBatch": False,
-                "batchId": uuid.uuid4().hex,
-            },
-            "updateTime": created_ms,
-            "imsOrgId": "OTHERCLIENT@AdobeOrg",
-            "creationTime": created_ms,
-            "_request": {},
-            "_duration": duration,
-            "_fail": self._rng.random() < 0.2,
-            "_odd": False,
-            "_done": False,
-            "_foreign": True,
-        }
-        space.jobs[job_id] = job
-        bisect.insort(space.order, (created_ms, job_id))
 
     # ------------------------------------------------------------ tokens
 
@@ -240,7 +162,7 @@ class Store:
 
     def create_dataset(self, sandbox: str, body: dict[str, Any], org: str, client_id: str) -> str:
         dataset_id = uuid.uuid4().hex[:24]
-        now = _now_ms(self.clock)
+        now = self.now_ms()
         record = {
             "name": body.get("name"),
             "description": body.get("description"),
@@ -263,6 +185,12 @@ class Store:
         self.save()
         return dataset_id
 
+    def dataset(self, sandbox: str, dataset_id: str) -> dict[str, Any] | None:
+        """A copy of a dataset's record (``None`` when it does not exist)."""
+        with self.lock:
+            record = self.space(sandbox).datasets.get(dataset_id)
+            return json.loads(json.dumps(record)) if record is not None else None
+
     def patch_dataset(self, sandbox: str, dataset_id: str, changes: dict[str, Any]) -> bool:
         with self.lock:
             record = self.space(sandbox).datasets.get(dataset_id)
@@ -271,7 +199,7 @@ class Store:
             for key in ("name", "description", "tags"):
                 if key in changes:
                     record[key] = changes[key]
-            record["updated"] = max(_now_ms(self.clock), int(record["updated"]) + 1)
+            record["updated"] = max(self.now_ms(), int(record["updated"]) + 1)
             major, minor, patch = (int(x) for x in str(record.get("version", "1.0.0")).split("."))
             record["version"] = f"{major}.{minor}.{patch + 1}"
         self.save()
@@ -283,246 +211,27 @@ class Store:
         self.save()
         return existed
 
-    # ------------------------------------------------------------ export jobs
+    # ------------------------------------------------------------ views
 
-    def create_job(
-        self, sandbox: str, body: dict[str, Any], org: str, rng_value: float
-    ) -> dict[str, Any]:
-        cfg = self.config
-        requested_fields = [f for f in (body.get("fields") or "").split(",") if f]
-        will_fail = rng_value < cfg.fail_rate or any(
-            f.startswith(cfg.fail_field_prefix) for f in requested_fields
-        )
-        odd = any(f.startswith(cfg.odd_status_field_prefix) for f in requested_fields)
-        destination = dict(body.get("destination") or {})
-        segments = [
-            s for s in ((body.get("filter") or {}).get("segments") or []) if s.get("segmentId")
-        ]
-        now = _now_ms(self.clock)
+    def batch_view(self, sandbox: str, batch_id: str, org: str) -> dict[str, Any] | None:
+        """A batch as Catalog shows it, after moving its job along (``None``: unknown)."""
         with self.lock:
-            self.next_job_id += 1
-            job_id = self.next_job_id
-            batch_id = uuid.uuid4().hex
-            dest: dict[str, Any] = {
-                "datasetId": destination.get("datasetId"),
-                "segmentPerBatch": bool(destination.get("segmentPerBatch", False)),
-                "batchId": batch_id,
-            }
-            batch_ids = {None: batch_id}
-            if dest["segmentPerBatch"] and segments:
-                dest["batches"] = {}
-                for seg in segments:
-                    seg_batch = uuid.uuid4().hex
-                    batch_ids[seg["segmentId"]] = seg_batch
-                    dest["batches"][seg["segmentId"]] = {
-                        "segmentId": seg["segmentId"],
-                        "segmentNs": seg.get("segmentNs", "ups"),
-                        "status": seg.get("status", ["realized", "existing"]),
-                        "batchId": seg_batch,
-                    }
-            job = {
-                "profileInstanceId": "ups",
-                "jobType": "BATCH",
-                "id": job_id,
-                "schema": body.get("schema"),
-                "mergePolicy": body.get("mergePolicy")
-                or {"id": "timestampOrdered-none-mp", "version": 1},
-                "status": "NEW",
-                "requestId": uuid.uuid4().hex,
-                "computeGatewayJobId": {},
-                "metrics": {"totalTime": {"startTimeInMs": now}},
-                "destination": dest,
-                "updateTime": now,
-                "imsOrgId": org,
-                "creationTime": now,
-                "_request": body,
-                "_duration": cfg.job_duration,
-                "_fail": will_fail,
-                "_odd": odd,
-                "_done": False,
-            }
-            if cfg.echo_request:
-                for key in ("fields", "filter", "additionalFields"):
-                    if body.get(key) is not None:
-                        job[key] = body[key]
             space = self.space(sandbox)
-            space.jobs[job_id] = job
-            bisect.insort(space.order, (now, job_id))
-            space.creates += 1
-            if cfg.foreign_job_every and space.creates % int(cfg.foreign_job_every) == 0:
-                self._add_foreign_job(sandbox, space, now)
-            for segment_id, bid in batch_ids.items():
-                space.batches[bid] = {
-                    "status": "processing",
-                    "created": now,
-                    "updated": now,
-                    "jobId": job_id,
-                    "segmentId": segment_id,
-                    "dataSetId": dest["datasetId"],
-                }
-        self.save()
-        return self.job_view(sandbox, job_id) or {}
-
-    def _advance(self, sandbox: str, job: dict[str, Any]) -> None:
-        """Move a job along its timeline; write its files when it succeeds."""
-        if job["_done"]:
-            return
-        now = _now_ms(self.clock)
-        elapsed = (now - job["creationTime"]) / 1000
-        duration = float(job["_duration"])
-        if elapsed < duration * 0.2 and duration > 0:
-            status = "NEW"
-        elif elapsed < duration:
-            status = "PROCESSING" if not job["_odd"] else "QUEUED_FOR_SPARK"
-        else:
-            status = "FAILED" if job["_fail"] else "SUCCEEDED"
-        if status == job["status"]:
-            return
-        job["status"] = status
-        job["updateTime"] = now
-        if status not in ("SUCCEEDED", "FAILED"):
-            return
-        job["_done"] = True
-        start = job["creationTime"]
-        job["metrics"] = {
-            "totalTime": {"startTimeInMs": start, "endTimeInMs": now, "totalTimeInMs": now - start},
-            "profileExportTime": {
-                "startTimeInMs": start,
-                "endTimeInMs": start + (now - start) // 2,
-                "totalTimeInMs": (now - start) // 2,
-            },
-        }
-        job["computeGatewayJobId"] = {
-            "exportJob": str(uuid.uuid5(uuid.NAMESPACE_OID, f"x{job['id']}"))
-        }
-        space = self.space(sandbox)
-        batches = [b for b in space.batches.items() if b[1]["jobId"] == job["id"]]
-        if status == "FAILED":
-            job["errors"] = [
-                {
-                    "code": "0090000009",
-                    "msg": f"Error writing profiles to output path 'sandbox://snapshot/{job['id']}'",
-                    "callStack": "com.adobe.aep.unifiedprofile.common.logging.Logger",
-                },
-                {
-                    "code": "unknown",
-                    "msg": "Job aborted.",
-                    "callStack": "org.apache.spark.SparkException: Job aborted.",
-                },
-            ]
-            for _bid, batch in batches:
-                batch["status"] = "failed"
-                batch["updated"] = now
-            return
-        job["metrics"]["aCPDatasetWriteTime"] = {
-            "startTimeInMs": start + (now - start) // 2,
-            "endTimeInMs": now,
-            "totalTimeInMs": now - start - (now - start) // 2,
-        }
-        if job.get("_foreign"):
-            return
-        per_segment = job["destination"].get("segmentPerBatch") and len(batches) > 1
-        for bid, batch in batches:
-            batch["status"] = "success"
-            batch["updated"] = now
-            if per_segment and batch["segmentId"] is None:
-                continue
-            records = population.export_records(job["_request"], batch["segmentId"])
-            file_count = max(1, int(self.config.export_files))
-            for index in range(file_count):
-                file_id = f"{bid}-{index}"
-                parts = parquet_files.write_parts(
-                    records[index::file_count] or records[:1],
-                    self.data_dir() / sandbox / file_id,
-                    parts=int(self.config.export_parts),
-                    part_bytes=int(self.config.export_part_bytes),
-                )
-                space.files[file_id] = {
-                    "batchId": bid,
-                    "parts": parts,
-                    "records": parquet_files.total(parts, "records"),
-                    "size": parquet_files.total(parts, "length"),
-                }
-
-    def job_view(self, sandbox: str, job_id: int) -> dict[str, Any] | None:
-        with self.lock:
-            job = self.space(sandbox).jobs.get(job_id)
-            if job is None:
+            known = space.batches.get(batch_id)
+            if known is not None:
+                self.job_view(sandbox, known["jobId"])
+            batch = space.batches.get(batch_id)
+            if batch is None:
                 return None
-            before = job["status"]
-            self._advance(sandbox, job)
-            view = {k: v for k, v in job.items() if not k.startswith("_")}
-        if view["status"] != before:
-            self.save()
-        copy: dict[str, Any] = json.loads(json.dumps(view))
-        return copy
-
-    def list_jobs(self, sandbox: str) -> list[dict[str, Any]]:
-        """Every job, newest first."""
-        records, _ = self.list_jobs_page(sandbox, limit=1_000_000)
-        return records
-
-    def list_jobs_page(
-        self,
-        sandbox: str,
-        *,
-        limit: int,
-        before: tuple[int, int] | None = None,
-        status: str | None = None,
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """Up to ``limit`` jobs older than the cursor ``before``, newest first, and whether
-        more follow. Costs what the page costs, not what the whole sandbox holds."""
-        with self.lock:
-            order = self.space(sandbox).order
-            index = len(order) if before is None else bisect.bisect_left(order, before)
-            page: list[dict[str, Any]] = []
-            while index > 0 and len(page) < limit:
-                index -= 1
-                view = self.job_view(sandbox, order[index][1])
-                if view is not None and (status is None or view["status"] == status):
-                    page.append(view)
-            more = False
-            if len(page) == limit:
-                probe = index
-                while probe > 0 and not more:
-                    probe -= 1
-                    view = self.job_view(sandbox, order[probe][1]) if status else {}
-                    more = view is not None and (status is None or view["status"] == status)
-        return page, more
-
-    def forget_job(self, sandbox: str, job_id: int) -> bool:
-        """What AEP does to old job records: the job goes, its batches and files stay."""
-        with self.lock:
-            space = self.space(sandbox)
-            job = space.jobs.get(job_id)
-            if job is not None:
-                # Its batches keep whatever the job reached by now.
-                self._advance(sandbox, job)
-                del space.jobs[job_id]
-                self._unindex(space, job)
-        self.save()
-        return job is not None
-
-    @staticmethod
-    def _unindex(space: _Space, job: dict[str, Any]) -> None:
-        key = (int(job["creationTime"]), int(job["id"]))
-        index = bisect.bisect_left(space.order, key)
-        if index < len(space.order) and space.order[index] == key:
-            del space.order[index]
-
-    def delete_job(self, sandbox: str, job_id: int) -> bool:
-        with self.lock:
-            space = self.space(sandbox)
-            job = space.jobs.pop(job_id, None)
-            if job is None:
-                return False
-            self._unindex(space, job)
-            if not job["_done"]:
-                for batch in space.batches.values():
-                    if batch["jobId"] == job_id:
-                        batch["status"] = "aborted"
-        self.save()
-        return True
+            return {
+                "imsOrg": org,
+                "status": batch["status"],
+                "created": batch["created"],
+                "updated": batch["updated"],
+                "createdClient": "profile_export",
+                "relatedObjects": [{"type": "dataSet", "id": batch["dataSetId"]}],
+                "version": "1.0.0",
+            }
 
     def snapshot(self) -> dict[str, Any]:
         """Counts and ids per sandbox, for tests and the admin endpoint."""

@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from aep_pulumi.provider_host import ProviderHost
 from aep_pulumi.testing import SandboxHandle, provider_host_for, served_sandbox
+from aep_pulumi.testing.provider_host import ProviderHost
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,7 @@ def host(live_sandbox: SandboxHandle) -> Iterator[ProviderHost]:
 
 @pytest.fixture(autouse=True)
 def _fresh_state(live_sandbox: SandboxHandle) -> None:
-    with live_sandbox.app.store.lock:
-        live_sandbox.app.store.spaces.clear()
+    live_sandbox.app.store.clear_spaces()
     live_sandbox.app.config.job_duration = 0.4
     live_sandbox.app.faults.clear()
     live_sandbox.app.violations.clear()

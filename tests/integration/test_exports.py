@@ -13,13 +13,13 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from aep_pulumi.client import AepClient
+from aep_pulumi.aep.client import AepClient
 from aep_pulumi.errors import AepError
 from aep_pulumi.exports import Downloader, list_export_files, read_records
-from aep_pulumi.provider_host import ProviderHost
 from aep_pulumi.sandbox import SandboxServer, ScriptedFault
 from aep_pulumi.sandbox.population import export_records
 from aep_pulumi.testing import SandboxHandle, make_app, provider_host_for, sandbox_env
+from aep_pulumi.testing.provider_host import ProviderHost
 
 pytestmark = pytest.mark.integration
 FIELDS = ["identities.id", "personalEmail.address"]
@@ -244,7 +244,7 @@ def test_downloader_memory_stays_bounded(tmp_path: Path) -> None:
         script = (
             "import sys\n"
             "from aep_pulumi.export_cli import run\n"
-            "import aep_pulumi.client, aep_pulumi.exports, tqdm  # loaded before the baseline\n"
+            "import aep_pulumi.aep.client, aep_pulumi.exports, tqdm  # loaded before the baseline\n"
             "base = int([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])\n"
             "run(['download', sys.argv[1], '--out', sys.argv[2], '--no-progress'])\n"
             "print((int([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]) - base) // 1024)\n"

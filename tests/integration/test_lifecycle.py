@@ -9,8 +9,8 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from aep_pulumi.provider_host import ProviderHost, Unknown
 from aep_pulumi.testing import SandboxHandle
+from aep_pulumi.testing.provider_host import ProviderHost, Unknown
 
 from ..conftest import GUIDE_JOB as JOB
 from ..conftest import requires_specs

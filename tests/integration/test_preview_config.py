@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from aep_pulumi.engine_mocks import plan
-from aep_pulumi.provider_host import ProviderHost
 from aep_pulumi.testing import SandboxHandle, served_sandbox
+from aep_pulumi.testing.engine_mocks import plan
+from aep_pulumi.testing.provider_host import ProviderHost
 
 pytestmark = pytest.mark.integration
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

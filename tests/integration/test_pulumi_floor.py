@@ -14,8 +14,8 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from aep_pulumi.provider_host import ProviderHost
 from aep_pulumi.testing import SandboxHandle, served_sandbox
+from aep_pulumi.testing.provider_host import ProviderHost
 
 pytestmark = pytest.mark.integration
 FLOOR = "3.268.0"

@@ -9,8 +9,8 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from aep_pulumi.provider_host import ProviderHost
 from aep_pulumi.testing import SandboxHandle
+from aep_pulumi.testing.provider_host import ProviderHost
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aep_pulumi.engine_mocks import CheckFailed, EngineMocks, plan, run
+from aep_pulumi.testing.engine_mocks import CheckFailed, EngineMocks, plan, run
 
 FLAGSHIP = Path(__file__).resolve().parents[2] / "examples" / "profile_export"
 

@@ -17,9 +17,9 @@ from typing import Any
 import grpc
 import pytest
 
-from aep_pulumi.provider_host import ProviderHost
 from aep_pulumi.sandbox import ScriptedFault
 from aep_pulumi.testing import TEST_CLIENT_SECRET, SandboxHandle, provider_host_for, served_sandbox
+from aep_pulumi.testing.provider_host import ProviderHost
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS: list[dict[str, Any]] = []
@@ -57,8 +57,7 @@ def host(faulty_sandbox: SandboxHandle) -> Iterator[ProviderHost]:
 
 @pytest.fixture(autouse=True)
 def _clean(faulty_sandbox: SandboxHandle) -> None:
-    with faulty_sandbox.app.store.lock:
-        faulty_sandbox.app.store.spaces.clear()
+    faulty_sandbox.app.store.clear_spaces()
     faulty_sandbox.app.faults.clear()
     faulty_sandbox.app.config.job_duration = 0.4
     faulty_sandbox.app.config.echo_request = False

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from aep_pulumi.payloads import export_job_request
-from aep_pulumi.provider_host import ProviderHost
+from aep_pulumi.core.payloads import export_job_request
 from aep_pulumi.testing import provider_host_for
+from aep_pulumi.testing.provider_host import ProviderHost
 
 from .conftest import Scenario
 from .test_faults import clean_error, ok

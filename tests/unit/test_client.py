@@ -12,6 +12,7 @@ import urllib3.exceptions
 from responses import matchers
 
 from aep_pulumi import AepClient, AepSettings
+from aep_pulumi.aep.models import DatasetCreateRequest, ExportJobRequest, SchemaRef
 from aep_pulumi.errors import (
     AepAmbiguousResultError,
     AepAuthError,
@@ -21,7 +22,6 @@ from aep_pulumi.errors import (
     AepResponseError,
     AepServerError,
 )
-from aep_pulumi.models import DatasetCreateRequest, ExportJobRequest, SchemaRef
 
 from ..conftest import seed_sample
 

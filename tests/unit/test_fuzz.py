@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aep_pulumi import AepClient, AepSettings
+from aep_pulumi.core.inputs import DATASET_INPUTS, JOB_INPUTS
 from aep_pulumi.errors import AepError, AepResponseError
-from aep_pulumi.inputs import DATASET_INPUTS, JOB_INPUTS
 from aep_pulumi.models import ExportJob
 from aep_pulumi.providers import DatasetProvider, ProfileExportJobProvider
 

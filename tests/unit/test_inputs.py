@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pulumi.output import Unknown
 
-from aep_pulumi.inputs import check_dataset_inputs, check_export_job_inputs
-from aep_pulumi.payloads import export_job_request
+from aep_pulumi.core.inputs import check_dataset_inputs, check_export_job_inputs
+from aep_pulumi.core.payloads import export_job_request
+from aep_pulumi.core.unknown import Unknown
 
 from ..conftest import seed_sample
 

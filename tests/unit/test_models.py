@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from aep_pulumi.models import ExportJob, ExportJobList, ExportJobRequest
+from aep_pulumi.aep.models import ExportJob, ExportJobList, ExportJobRequest
 
 from ..conftest import seed_sample
 

@@ -45,7 +45,7 @@ def test_configure_reads_pulumi_config_before_env(sandbox: SandboxHandle) -> Non
     provider.configure(
         ConfigureRequest(Config({"aep:sandboxName": "dev", "aep:orgId": "CFG@AdobeOrg"}, "proj"))
     )
-    settings = provider.settings()
+    settings = provider.context().settings()
     assert settings.sandbox_name == "dev" and settings.org_id == "CFG@AdobeOrg"
     assert settings.endpoint == sandbox.url, "the rest comes from the environment"
 

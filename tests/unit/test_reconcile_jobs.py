@@ -7,10 +7,11 @@ import time
 
 import pytest
 
+from aep_pulumi.core.inputs import check_export_job_inputs
+from aep_pulumi.core.payloads import export_job_request
+from aep_pulumi.core.reconcile import find_submitted_job
+from aep_pulumi.core.registries import JobRegistry
 from aep_pulumi.errors import AepOwnershipError
-from aep_pulumi.inputs import check_export_job_inputs
-from aep_pulumi.payloads import export_job_request
-from aep_pulumi.providers.reconcile import JobRegistry, find_submitted_job
 from aep_pulumi.testing import SandboxHandle
 
 

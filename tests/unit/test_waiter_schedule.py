@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 import responses
 
-from aep_pulumi.client import AepClient
+from aep_pulumi.aep.client import AepClient
+from aep_pulumi.core.payloads import export_job_request
+from aep_pulumi.core.waiter import PollSchedule, wait_for_jobs
 from aep_pulumi.models import ExportJob
-from aep_pulumi.payloads import export_job_request
-from aep_pulumi.pytest_plugin import _route_into
 from aep_pulumi.sandbox import SandboxApp, SandboxConfig
 from aep_pulumi.settings import AepSettings
 from aep_pulumi.testing import INPROCESS_URL, sandbox_env
-from aep_pulumi.waiter import PollSchedule, wait_for_jobs
+from aep_pulumi.testing.pytest_plugin import _route_into
 
 
 class SimulatedClock:
@@ -124,9 +124,8 @@ def test_a_round_costs_the_pages_of_relevant_jobs_not_a_request_per_job(
     clock, app, client = world
     app.config.job_duration = 20
     jobs = submit(client, app, 150)
-    space = app.store.space("prod")
     for _ in range(100):  # another client's jobs, newer than ours
-        app.store._add_foreign_job("prod", space, int(clock.now * 1000) + 1)
+        app.store.add_foreign_job("prod", int(clock.now * 1000) + 1)
     before = client.request_count
     outcome = wait(clock, client, [ExportJob(id=j.id, status="NEW") for j in jobs])
     assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
@@ -147,12 +146,11 @@ def test_rounds_start_past_other_clients_newer_jobs(
     clock, app, client = world
     app.config.job_duration = 20
     jobs = submit(client, app, 50)
-    space = app.store.space("prod")
 
     def crowd(count: int) -> None:
         with app.store.lock:
             for _ in range(count):
-                app.store._add_foreign_job("prod", space, int(clock.now * 1000) + 1)
+                app.store.add_foreign_job("prod", int(clock.now * 1000) + 1)
 
     crowd(100)
     sleep = clock.sleep
@@ -171,7 +169,7 @@ def test_rounds_start_past_other_clients_newer_jobs(
     assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
     requests = client.request_count - before
     assert requests == outcome.polls == sleeps + 1, (requests, sleeps)
-    assert len(space.jobs) >= 50 + 100 + 60 * 7, "the crowd grew by several pages"
+    assert len(app.store.space("prod").jobs) >= 50 + 100 + 60 * 7, "the crowd grew by several pages"
 
 
 @responses.activate

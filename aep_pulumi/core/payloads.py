@@ -1,6 +1,7 @@
 """Request bodies (pydantic models) built from normalised resource inputs.
 
-Kept apart from :mod:`aep_pulumi.inputs` so that ``check``/``diff`` run without loading pydantic.
+Kept apart from :mod:`.inputs` so that ``check``/``diff`` run without loading pydantic. The
+inputs are normalised (defaults applied) by :mod:`.inputs` first.
 """
 
 from __future__ import annotations
@@ -8,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .inputs import DEFAULT_SCHEMA_NAME
-from .models import (
+from ..aep.models import (
     AdditionalFields,
     DatasetCreateRequest,
     EventList,
@@ -85,5 +85,5 @@ def export_job_request(inputs: Mapping[str, Any]) -> ExportJobRequest:
             datasetId=inputs["dataset_id"],
             segmentPerBatch=bool(inputs.get("segment_per_batch", False)),
         ),
-        schema=ExportSchema(name=inputs.get("schema_name") or DEFAULT_SCHEMA_NAME),
+        schema=ExportSchema(name=inputs["schema_name"]),
     )

@@ -23,6 +23,9 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
+from ..aep.wire import batch_list, destination_dataset_id
+from .values import normal
+
 # Keys AEP stores only when the request had them (and then, maybe, does not echo them).
 ECHO_KEYS = ("fields", "filter", "additionalFields")
 
@@ -43,23 +46,8 @@ class _Tally:
     def compare(self, where: str, carried: Any, wanted: Any) -> None:
         if carried is None:
             self.unknown.append(where)
-        elif _normal(carried) != _normal(wanted):
+        elif normal(carried, comma_lists=True) != normal(wanted, comma_lists=True):
             self.mismatch.append(where)
-
-
-def _normal(value: Any) -> Any:
-    """Drop ``None`` entries, trim comma lists, compare numbers by value."""
-    if isinstance(value, Mapping):
-        return {k: _normal(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [_normal(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and "," in value:
-        return ",".join(part.strip() for part in value.split(","))
-    return value
 
 
 def _segments_as_requested(
@@ -83,7 +71,7 @@ def compare_job(record: Mapping[str, Any], request: Mapping[str, Any]) -> tuple[
     wanted_dest = request.get("destination") or {}
     tally.compare(
         "destination.datasetId",
-        dest.get("datasetId", dest.get("dataSetId")),
+        destination_dataset_id(dest),
         wanted_dest.get("datasetId"),
     )
     tally.compare(
@@ -120,7 +108,7 @@ def compare_job(record: Mapping[str, Any], request: Mapping[str, Any]) -> tuple[
 
     batch_segments = {
         b.get("segmentId")
-        for b in _batch_list(dest.get("batches"))
+        for b in batch_list(dest.get("batches"))
         if isinstance(b, Mapping) and b.get("segmentId")
     }
     if batch_segments:
@@ -137,17 +125,3 @@ def compare_job(record: Mapping[str, Any], request: Mapping[str, Any]) -> tuple[
 
 def _schema_name(request: Mapping[str, Any]) -> Any:
     return (request.get("schema") or {}).get("name")
-
-
-def _batch_list(value: Any) -> list[Any]:
-    """``batches`` is an object in the spec and an array in the guide."""
-    if isinstance(value, list):
-        return value
-    if isinstance(value, Mapping):
-        if "segmentId" in value or "batchId" in value:
-            return [value]
-        return [
-            {"segmentId": k, **v} if isinstance(v, Mapping) and "segmentId" not in v else v
-            for k, v in value.items()
-        ]
-    return []

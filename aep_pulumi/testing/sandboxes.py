@@ -1,15 +1,4 @@
-"""A test kit for programs that use this package: a local AEP and engine-faithful mocks.
-
-* :func:`served_sandbox` — the sandbox over real HTTP on 127.0.0.1 (a context manager);
-  :func:`provider_host_for` — Pulumi's own dynamic provider host pointed at it.
-* :class:`EngineMocks`, :func:`plan`, :func:`run` — Pulumi mocks that run the providers' real
-  ``check``/``diff`` and follow the engine's preview rules (see :mod:`aep_pulumi.engine_mocks`).
-* The pytest fixtures ``aep_sandbox`` and ``aep_sandbox_inprocess`` live in
-  :mod:`aep_pulumi.pytest_plugin` (registered with pytest on install; the in-process one needs
-  ``responses``: ``pip install "aep-pulumi[testing]"``).
-
-This module imports neither pytest nor responses, so it works in any program.
-"""
+"""Sandboxes for tests: the local AEP over real HTTP, and Pulumi's provider host pointed at it."""
 
 from __future__ import annotations
 
@@ -18,30 +7,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .client import AepClient
-from .engine_mocks import CheckFailed, EngineMocks, Plan, Step, plan, run
+from ..aep.client import AepClient
+from ..sandbox import SandboxApp, SandboxConfig, SandboxServer
+from ..sandbox.specs import default_openapi_dir
+from ..settings import AepSettings
 from .provider_host import ProviderHost
-from .sandbox import SandboxApp, SandboxConfig, SandboxServer
-from .sandbox.specs import default_openapi_dir
-from .settings import AepSettings
-
-__all__ = [
-    "INPROCESS_URL",
-    "TEST_CLIENT_ID",
-    "TEST_CLIENT_SECRET",
-    "TEST_ORG",
-    "CheckFailed",
-    "EngineMocks",
-    "Plan",
-    "SandboxHandle",
-    "Step",
-    "make_app",
-    "plan",
-    "provider_host_for",
-    "run",
-    "sandbox_env",
-    "served_sandbox",
-]
 
 TEST_ORG = "TESTORG0000000000000000@AdobeOrg"
 TEST_CLIENT_ID = "aep-pulumi-tests"

@@ -41,8 +41,8 @@ from pulumi.dynamic.config import Config as DynamicConfig
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
-from .providers.base import AepProviderBase
+from ..providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
+from ..providers.base import AepProviderBase
 
 PROVIDERS: dict[str, type[AepProviderBase]] = {
     "pulumi-python:dynamic/aep:Dataset": DatasetProvider,
@@ -197,7 +197,7 @@ class EngineMocks(pulumi.runtime.Mocks):
         provider: AepProviderBase,
     ) -> tuple[str | None, dict[str, Any]]:
         # What our providers' create/update/read return: every input, the sandbox resolved.
-        resolved = {**inputs, "sandbox_name": provider.effective_sandbox(inputs)}
+        resolved = {**inputs, "sandbox_name": provider.context().effective_sandbox(inputs)}
         if args.resource_id:
             id_ = str(args.resource_id)
             outputs = {**resolved, **_aep_outputs(args.typ, id_, inputs)}

@@ -1,9 +1,9 @@
-"""Validation and normalisation of resource inputs, shared by ``check()`` and ``create()``.
+"""Validation and normalisation of each resource's inputs, shared by ``check()`` and ``create()``.
 
-Each validator walks the raw property bag Pulumi hands a provider (plain dicts, floats for
-integers, ``Unknown`` placeholders during preview) and returns the normalised inputs with their
-defaults, plus a list of ``(property path, reason)`` failures. It never raises on bad input and
-never calls AEP.
+Each validator walks the raw property bag a front door hands over (plain dicts, floats for
+integers, :data:`~.unknown.UNKNOWN` placeholders during preview) and returns the normalised
+inputs with their defaults, plus a list of ``(property path, reason)`` failures. It never raises
+on bad input and never calls AEP.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pulumi.output import Unknown
-
-from .ids import dataset_id_problem
+from ..aep.ids import job_id_text
+from .unknown import is_unknown
+from .validation import Validation, drop_none, type_name
 
 DEFAULT_SCHEMA_ID = "https://ns.adobe.com/xdm/context/profile__union"
 DEFAULT_SCHEMA_CONTENT_TYPE = "application/vnd.adobe.xed+json;version=1"
@@ -23,9 +23,6 @@ DEFAULT_SCHEMA_NAME = "_xdm.context.profile"
 DEFAULT_WAIT_TIMEOUT_SECONDS = 3600
 SEGMENT_STATUSES = ("realized", "existing", "exited")
 
-# A dot path of XDM field names: "identities.id", "_tenant.loyalty.tier", "identityMap".
-_DOT_PATH = re.compile(r"^[A-Za-z_$@][A-Za-z0-9_$@-]*(\.[A-Za-z_$@][A-Za-z0-9_$@-]*)*$")
-_SANDBOX = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _TAG_KEY = re.compile(r"^[^\s,]{1,256}$")
 
 DATASET_INPUTS = ("name", "description", "schema_id", "schema_content_type", "tags", "sandbox_name")
@@ -67,190 +64,6 @@ JOB_OUTPUTS = (
 )
 
 
-def is_unknown(value: Any) -> bool:
-    """True for a value Pulumi does not know yet (preview of a not-yet-created dependency)."""
-    return isinstance(value, Unknown)
-
-
-def contains_unknown(value: Any) -> bool:
-    """True when ``value`` or anything nested in it is unknown."""
-    if is_unknown(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
-class Validation:
-    """Collects failures while normalising one property bag."""
-
-    def __init__(self) -> None:
-        self.failures: list[tuple[str, str]] = []
-
-    def fail(self, path: str, reason: str) -> None:
-        self.failures.append((path, reason))
-
-    # Each helper returns the normalised value, or the input unchanged when it is unknown.
-
-    def string(
-        self, path: str, value: Any, *, required: bool = False, allow_empty: bool = False
-    ) -> Any:
-        if value is None:
-            if required:
-                self.fail(path, "is required")
-            return None
-        if is_unknown(value):
-            return value
-        if not isinstance(value, str):
-            self.fail(path, f"must be a string, got {_type_name(value)}")
-            return None
-        if not allow_empty and not value.strip():
-            self.fail(path, "must not be empty")
-            return None
-        return value
-
-    def boolean(self, path: str, value: Any, default: bool | None = None) -> Any:
-        if value is None:
-            return default
-        if is_unknown(value) or isinstance(value, bool):
-            return value
-        self.fail(path, f"must be true or false, got {_type_name(value)}")
-        return default
-
-    def whole_number(self, path: str, value: Any, *, minimum: int) -> Any:
-        if value is None or is_unknown(value):
-            return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(path, f"must be a whole number, got {_type_name(value)}")
-            return None
-        if isinstance(value, float) and not value.is_integer():
-            self.fail(path, f"must be a whole number, got {value}")
-            return None
-        if value < minimum:
-            self.fail(path, f"must be {minimum} or more, got {int(value)}")
-            return None
-        return int(value)
-
-    def positive_number(self, path: str, value: Any, default: float) -> Any:
-        if value is None:
-            return default
-        if is_unknown(value):
-            return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(path, f"must be a number of seconds, got {_type_name(value)}")
-            return default
-        if value <= 0:
-            self.fail(path, f"must be greater than 0, got {value}")
-            return default
-        return int(value) if float(value).is_integer() else float(value)
-
-    def timestamp(self, path: str, value: Any) -> Any:
-        text = self.string(path, value)
-        if text is None or is_unknown(text):
-            return text
-        from rfc3339_validator import validate_rfc3339  # only jobs with timestamps pay for it
-
-        if not validate_rfc3339(text):
-            self.fail(
-                path, f"not an RFC 3339 timestamp (e.g. 2018-10-25T13:22:04-07:00): {text[:60]!r}"
-            )
-            return None
-        return text
-
-    def dot_paths(self, path: str, value: Any) -> Any:
-        if value is None or is_unknown(value):
-            return value
-        if isinstance(value, str):
-            self.fail(
-                path, 'must be a list of dot paths, e.g. ["identities.id", "personalEmail.address"]'
-            )
-            return None
-        if not isinstance(value, (list, tuple)):
-            self.fail(path, f"must be a list of dot paths, got {_type_name(value)}")
-            return None
-        if not value:
-            self.fail(path, "must not be an empty list (omit it to export every field)")
-            return None
-        out: list[Any] = []
-        for i, item in enumerate(value):
-            item_path = f"{path}[{i}]"
-            if is_unknown(item):
-                out.append(item)
-                continue
-            if not isinstance(item, str) or not item.strip():
-                self.fail(item_path, "must be a non-empty dot path such as identities.id")
-                continue
-            if not _DOT_PATH.match(item):
-                self.fail(item_path, f"not a dot path of field names: {item[:80]!r}")
-                continue
-            out.append(item)
-        if len({x for x in out if isinstance(x, str)}) != len(
-            [x for x in out if isinstance(x, str)]
-        ):
-            self.fail(path, "lists the same field twice")
-        return out
-
-    def mapping(self, path: str, value: Any, allowed: tuple[str, ...]) -> Any:
-        """Returns the mapping, or None after recording why it is not one."""
-        if value is None or is_unknown(value):
-            return value
-        if not isinstance(value, Mapping):
-            self.fail(path, f"must be an object with {', '.join(allowed)}, got {_type_name(value)}")
-            return None
-        for key in value:
-            if key not in allowed:
-                self.fail(
-                    f"{path}.{key}", f"unknown property (expected one of {', '.join(allowed)})"
-                )
-        return value
-
-    def dataset_id(self, path: str, value: Any) -> Any:
-        """A dataset id that can enter a URL path, checked as the client checks it."""
-        text = self.string(path, value, required=True)
-        problem = dataset_id_problem(text)
-        if problem:
-            self.fail(path, problem)
-            return None
-        return text
-
-    def sandbox(self, path: str, value: Any) -> Any:
-        text = self.string(path, value)
-        if text is None or is_unknown(text):
-            return text
-        if not _SANDBOX.match(text):
-            self.fail(
-                path,
-                f"must be an all-lower-case sandbox name such as 'prod' or 'dev', got {text!r}",
-            )
-            return None
-        return text
-
-    def unknown_keys(self, props: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-        for key in props:
-            if key not in allowed and not key.startswith("__"):
-                self.fail(key or '""', "unknown property")
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return type(value).__name__
-
-
-def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
 # ---------------------------------------------------------------- Dataset
 
 
@@ -269,14 +82,14 @@ def check_dataset_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list
     }
     if isinstance(out["schema_id"], str) and not out["schema_id"].startswith(("https://", "_")):
         v.fail("schema_id", f"must be a schema URI such as {DEFAULT_SCHEMA_ID}")
-    return _drop_none(out), v.failures
+    return drop_none(out), v.failures
 
 
 def _check_tags(v: Validation, value: Any) -> Any:
     if value is None or is_unknown(value):
         return value
     if not isinstance(value, Mapping):
-        v.fail("tags", f"must be a map of string -> list of strings, got {_type_name(value)}")
+        v.fail("tags", f"must be a map of string -> list of strings, got {type_name(value)}")
         return None
     out: dict[str, Any] = {}
     for key, items in value.items():
@@ -290,14 +103,14 @@ def _check_tags(v: Validation, value: Any) -> Any:
         if isinstance(items, str):
             items = [items]
         if not isinstance(items, (list, tuple)):
-            v.fail(path, f"must be a list of strings, got {_type_name(items)}")
+            v.fail(path, f"must be a list of strings, got {type_name(items)}")
             continue
         clean = []
         for i, item in enumerate(items):
             if is_unknown(item) or isinstance(item, str):
                 clean.append(item)
             else:
-                v.fail(f"{path}[{i}]", f"must be a string, got {_type_name(item)}")
+                v.fail(f"{path}[{i}]", f"must be a string, got {type_name(item)}")
         out[key] = clean
     # No managed tag names is the same as no `tags`: refresh reports it as absent.
     return out or None
@@ -339,14 +152,14 @@ def check_export_job_inputs(
     }
     if out["segment_per_batch"] is True and not out["segments"]:
         v.fail("segment_per_batch", "needs `segments`: one batch is written per listed segment")
-    return _drop_none(out), v.failures
+    return drop_none(out), v.failures
 
 
 def _check_merge_policy(v: Validation, value: Any) -> Any:
     mp = v.mapping("merge_policy", value, ("id", "version"))
     if mp is None or is_unknown(mp):
         return mp
-    return _drop_none(
+    return drop_none(
         {
             "id": v.string("merge_policy.id", mp.get("id"), required=True),
             "version": v.whole_number("merge_policy.version", mp.get("version"), minimum=1),
@@ -358,7 +171,7 @@ def _check_event_list(v: Validation, value: Any) -> Any:
     ev = v.mapping("event_list", value, ("fields", "from_ingest_timestamp"))
     if ev is None or is_unknown(ev):
         return ev
-    return _drop_none(
+    return drop_none(
         {
             "fields": v.dot_paths("event_list.fields", ev.get("fields")),
             "from_ingest_timestamp": v.timestamp(
@@ -374,7 +187,7 @@ def _check_segments(v: Validation, value: Any) -> Any:
     if not isinstance(value, (list, tuple)):
         v.fail(
             "segments",
-            f"must be a list of {{segment_id, segment_ns, status}}, got {_type_name(value)}",
+            f"must be a list of {{segment_id, segment_ns, status}}, got {type_name(value)}",
         )
         return None
     if not value:
@@ -404,7 +217,7 @@ def _check_segments(v: Validation, value: Any) -> Any:
                         )
                 statuses = list(statuses)
         out.append(
-            _drop_none(
+            drop_none(
                 {
                     "segment_id": v.string(
                         f"{path}.segment_id", seg.get("segment_id"), required=True
@@ -431,7 +244,7 @@ def _check_qualification(v: Validation, value: Any) -> Any:
         v.fail("segment_qualification_time", "start_time is after end_time")
     if start is None and end is None and not any(is_unknown(x) for x in q.values()):
         v.fail("segment_qualification_time", "needs start_time, end_time or both")
-    return _drop_none({"start_time": start, "end_time": end})
+    return drop_none({"start_time": start, "end_time": end})
 
 
 def _parse_rfc3339(text: str) -> datetime:
@@ -450,7 +263,7 @@ def _check_triggers(v: Validation, value: Any) -> Any:
     if not isinstance(value, (list, tuple)):
         v.fail(
             "triggers",
-            f"must be a list (any change to it re-runs the export), got {_type_name(value)}",
+            f"must be a list (any change to it re-runs the export), got {type_name(value)}",
         )
         return None
     return list(value)
@@ -477,16 +290,13 @@ def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tu
         else:
             normalised = []
             for i, item in enumerate(job_ids):
-                if is_unknown(item):
-                    normalised.append(item)
-                elif isinstance(item, bool) or not re.fullmatch(
-                    r"[0-9]{1,19}", str(item).removesuffix(".0")
-                ):
+                job_id = item if is_unknown(item) else job_id_text(item)
+                if job_id is None:
                     v.fail(
                         f"job_ids[{i}]", f"must be an export job id (a whole number), got {item!r}"
                     )
                 else:
-                    normalised.append(str(item).removesuffix(".0"))
+                    normalised.append(job_id)
     out = {
         "job_ids": normalised,
         "timeout_seconds": v.positive_number(
@@ -495,4 +305,4 @@ def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tu
         "report_files": v.boolean("report_files", props.get("report_files"), True),
         "sandbox_name": v.sandbox("sandbox_name", props.get("sandbox_name")),
     }
-    return _drop_none(out), v.failures
+    return drop_none(out), v.failures

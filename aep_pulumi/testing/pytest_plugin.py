@@ -25,9 +25,9 @@ import pytest
 import requests
 import urllib3.exceptions
 
-from .sandbox import SandboxApp, SandboxServer
-from .sandbox.app import DropConnection
-from .testing import INPROCESS_URL, SandboxHandle, make_app, sandbox_env
+from ..sandbox import SandboxApp, SandboxServer
+from ..sandbox.app import DropConnection
+from .sandboxes import INPROCESS_URL, SandboxHandle, make_app, sandbox_env
 
 
 def _route_into(app: SandboxApp, mock: Any, base_url: str) -> None:

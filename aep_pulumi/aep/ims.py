@@ -15,7 +15,7 @@ from typing import Protocol
 import requests
 from pydantic import ValidationError
 
-from .errors import (
+from ..errors import (
     AepAuthError,
     AepConnectionError,
     AepResponseError,

@@ -13,13 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .config import DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX
-from .errors import AepNotFoundError, AepThrottledError
-from .status import KNOWN_STATUSES, STATUS_FAILED
+from ..aep.statuses import KNOWN_STATUSES, STATUS_FAILED
+from ..config import DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX
+from ..errors import AepNotFoundError, AepThrottledError
 
 if TYPE_CHECKING:
-    from .client import AepClient
-    from .models import ExportJob
+    from ..aep.client import AepClient
+    from ..aep.models import ExportJob
+    from ..settings import AepSettings
 
 ProgressFn = Callable[[str], None]
 # From this many jobs up, listings replace a GET per job.
@@ -49,6 +50,11 @@ class PollSchedule:
     maximum: float = DEFAULT_POLL_MAX
     fraction: float = DEFAULT_FRACTION
     jitter: float = 0.05
+
+    @classmethod
+    def from_settings(cls, settings: AepSettings) -> PollSchedule:
+        """The schedule the configuration asks for (``aep:pollInitialSeconds``...)."""
+        return cls(initial=settings.poll_initial_interval, maximum=settings.poll_max_interval)
 
     def base_interval(self, waited: float, slowdown: int = 0) -> float:
         """Seconds until the next poll after ``waited`` seconds, without jitter.
@@ -118,7 +124,7 @@ def _list_round(
     ``start_offset`` skips the pages an earlier round found to hold only newer jobs: the listing
     is ordered by creation, so jobs created since then land before that cursor, never after it.
     """
-    from .client import next_page_offset
+    from ..aep.export_jobs import next_page_offset
 
     wanted = {j.id for j in pending}
     known_times = [j.creation_time for j in pending if j.creation_time is not None]

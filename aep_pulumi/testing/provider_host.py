@@ -22,7 +22,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 
-from .providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
+from ..providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
 
 TYPES = {
     "dataset": ("pulumi-python:dynamic/aep:Dataset", DatasetProvider),

@@ -18,18 +18,17 @@ more; if that is lost too, the error says that nothing was created.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import AepError, AepOwnershipError
-from .base import log_warn
+from .context import Context
+from .job_match import Verdict, compare_job
 
 if TYPE_CHECKING:
-    from ..client import AepClient
-    from ..models import ExportJob
+    from ..aep.client import AepClient
+    from ..aep.models import ExportJob
 
 CREATE_TOKEN_TAG = "aep-pulumi/createToken"
 T = TypeVar("T")
@@ -53,6 +52,7 @@ def find_with_delays(
 
 
 def create_or_adopt(
+    ctx: Context,
     what: str,
     attempt: Callable[[], T],
     find: Callable[[], T | None],
@@ -77,7 +77,7 @@ def create_or_adopt(
                     f"({lookup_error}); it may exist in AEP"
                 ) from None
             if found is not None:
-                log_warn(
+                ctx.log.warn(
                     f"{exc.operation or what}: {exc.message}; the {what} was created all the same and is adopted"
                 )
                 return found
@@ -85,7 +85,7 @@ def create_or_adopt(
                 raise exc.with_message(
                     f"{exc.message}; AEP shows no {what} from this request, so nothing was created"
                 ) from None
-            log_warn(
+            ctx.log.warn(
                 f"{exc.operation or what}: {exc.message}; AEP shows no {what} from it, trying once more"
             )
     raise AssertionError("unreachable")
@@ -97,48 +97,6 @@ def find_dataset_by_token(client: AepClient, token: str, sandbox: str) -> str | 
     return sorted(matching)[0] if matching else None
 
 
-class JobRegistry:
-    """Export jobs this provider process submitted or adopted, and POSTs still in flight.
-
-    All resources of one ``pulumi up`` share one provider process, so a job that a sibling
-    resource created in the same run is known here and can never be adopted by another resource.
-    A lost create waits until the other creates to the same dataset have their answers before it
-    looks (their jobs would otherwise look like candidates).
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._claimed: set[tuple[str, int]] = set()
-        self._in_flight: dict[tuple[str, str], int] = {}
-
-    def claim(self, sandbox: str, job_id: int) -> None:
-        with self._cond:
-            self._claimed.add((sandbox, int(job_id)))
-
-    def claimed(self, sandbox: str) -> set[int]:
-        with self._cond:
-            return {job_id for space, job_id in self._claimed if space == sandbox}
-
-    @contextlib.contextmanager
-    def submitting(self, sandbox: str, dataset_id: str) -> Iterator[None]:
-        key = (sandbox, dataset_id)
-        with self._cond:
-            self._in_flight[key] = self._in_flight.get(key, 0) + 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._in_flight[key] -= 1
-                self._cond.notify_all()
-
-    def wait_for_other_submits(self, sandbox: str, dataset_id: str, timeout: float) -> bool:
-        """Wait until no other submit to the dataset is in flight (this thread's has ended)."""
-        key = (sandbox, dataset_id)
-        with self._cond:
-            return self._cond.wait_for(lambda: self._in_flight.get(key, 0) <= 0, timeout)
-
-
-JOBS = JobRegistry()
 # A listing search stops here (100 jobs a page): far more jobs than minutes of AEP's history.
 MAX_SEARCH_PAGES = 200
 
@@ -173,8 +131,6 @@ def find_submitted_job(
     answers have not come back), a lone candidate is adopted only if its record shows every key
     of the request.
     """
-    from ..job_match import Verdict, compare_job
-
     exclude = exclude or set()
     candidates: list[tuple[ExportJob, str]] = []
     certain = False
@@ -211,68 +167,27 @@ def find_submitted_job(
 UNFINISHED_HORIZON_MS = 24 * 3600 * 1000
 
 
-class UnfinishedJobs:
-    """Unfinished jobs of each sandbox, listed once per provider process (before its first
-    submit): a job left running by an interrupted ``pulumi up`` is among them."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_sandbox: dict[str, list[ExportJob]] = {}
-
-    def jobs(self, client: AepClient, sandbox: str) -> list[ExportJob]:
-        with self._lock:
-            if sandbox not in self._by_sandbox:
-                horizon = client.server_now_ms() - UNFINISHED_HORIZON_MS
-                self._by_sandbox[sandbox] = [
-                    job for job in jobs_since(client, sandbox, horizon) if not job.is_terminal
-                ]
-            return list(self._by_sandbox[sandbox])
-
-
-UNFINISHED = UnfinishedJobs()
-
-
-class FreshDatasets:
-    """Datasets this provider process created itself.
-
-    No earlier, interrupted ``pulumi up`` can have left a job on a dataset that did not exist
-    before this one began, so submits to them skip the search for unfinished twins (on a first
-    deploy, that is a listing of the sandbox's last 24 hours of jobs saved).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._ids: set[tuple[str, str]] = set()
-
-    def add(self, sandbox: str, dataset_id: str) -> None:
-        with self._lock:
-            self._ids.add((sandbox, dataset_id))
-
-    def __contains__(self, key: tuple[str, str]) -> bool:
-        with self._lock:
-            return key in self._ids
-
-
-FRESH_DATASETS = FreshDatasets()
-
-
 def warn_about_unfinished_twins(
-    client: AepClient, body: Mapping[str, Any], sandbox: str, *, exclude: set[int]
+    ctx: Context, body: Mapping[str, Any], sandbox: str, *, exclude: set[int]
 ) -> list[int]:
     """Warn about unfinished jobs that could be an earlier, interrupted run of this request.
 
     They are not adopted: a replacement forced by ``triggers`` must start a new job. Returns
     their ids. A failed lookup only costs the warning.
     """
-    from ..job_match import Verdict, compare_job
-
     dataset_id = str((body.get("destination") or {}).get("datasetId") or "")
-    if (sandbox, dataset_id) in FRESH_DATASETS:
+    if (sandbox, dataset_id) in ctx.fresh_datasets:
         return []
+    client = ctx.client()
+
+    def unfinished_jobs() -> list[ExportJob]:
+        horizon = client.server_now_ms() - UNFINISHED_HORIZON_MS
+        return [job for job in jobs_since(client, sandbox, horizon) if not job.is_terminal]
+
     try:
-        unfinished = UNFINISHED.jobs(client, sandbox)
+        unfinished = ctx.unfinished.get(sandbox, unfinished_jobs)
     except AepError as exc:
-        log_warn(f"could not look for unfinished export jobs left by an interrupted run: {exc}")
+        ctx.log.warn(f"could not look for unfinished export jobs left by an interrupted run: {exc}")
         return []
     twins = [
         job
@@ -281,7 +196,7 @@ def warn_about_unfinished_twins(
     ]
     if twins:
         ids = ", ".join(f"{job.id} ({job.status})" for job in twins)
-        log_warn(
+        ctx.log.warn(
             f"export job(s) {ids} on dataset {twins[0].dataset_id} could be this export, left "
             "running by an interrupted `pulumi up` (the state does not know them). A new job is "
             "submitted all the same. If they are not wanted, cancel them: "

@@ -1,0 +1,107 @@
+"""What one provider process shares across resources: configuration, the client, the clock, the
+log sink and the registries.
+
+The client (with credentials) is built on first use, never at configure time, so a preview
+without secrets works and nothing secret is held before it is needed. Requests and pydantic are
+not imported until then: ``check`` and ``diff`` (every ``pulumi preview``) do without them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..config import DEFAULT_SANDBOX, check_config
+from .registries import IdSet, JobRegistry, OncePerKey
+
+if TYPE_CHECKING:
+    from ..aep.client import AepClient
+    from ..aep.models import ExportJob
+    from ..settings import AepSettings
+
+
+class LogSink(Protocol):
+    """Where progress and warnings go (``pulumi.log`` in a dynamic provider; the engine's log
+    service in the native plugin)."""
+
+    def info(self, message: str) -> None: ...
+
+    def warn(self, message: str) -> None: ...
+
+
+class Context:
+    """Settings, client, clock, log sink and registries of one provider process."""
+
+    def __init__(
+        self,
+        raw_config: Mapping[str, Any] | None = None,
+        config_key_names: list[str] | None = None,
+        *,
+        log: LogSink,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.raw_config = dict(raw_config or {})
+        # Every stack config key, so that a mistyped `aep:` key can be reported.
+        self.config_key_names = list(config_key_names or [])
+        self.log = log
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.jobs = JobRegistry()
+        # Datasets this process created: no earlier, interrupted run can have used them.
+        self.fresh_datasets = IdSet()
+        # Each sandbox's unfinished jobs, listed once before its first submit.
+        self.unfinished: OncePerKey[list[ExportJob]] = OncePerKey()
+        self._client: AepClient | None = None
+        self._client_lock = threading.Lock()
+        self._said: set[str] = set()
+        self._said_lock = threading.Lock()
+
+    def warn_once(self, message: str) -> None:
+        """A warning given once per process (a preview checks many resources)."""
+        with self._said_lock:
+            if message in self._said:
+                return
+            self._said.add(message)
+        self.log.warn(message)
+
+    def config_failures(self) -> list[tuple[str, str]]:
+        """Malformed configuration values as check failures naming the key; unknown keys and
+        missing credentials as one-time warnings (a preview without secrets still succeeds)."""
+        report = check_config(self.raw_config, all_keys=self.config_key_names)
+        for warning in report.warnings:
+            self.warn_once(warning)
+        if report.missing:
+            self.warn_once(f"{report.missing}: `pulumi up` will need it (a preview does not)")
+        return list(report.errors)
+
+    def settings(self) -> AepSettings:
+        """Resolved settings: config first, then ``AEP_*`` environment variables."""
+        from ..settings import AepSettings
+
+        return AepSettings.load(self.raw_config)
+
+    def client(self) -> AepClient:
+        """The process-wide client, built on first use (thread-safe)."""
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                client = self._client
+                if client is None:
+                    from ..aep.client import AepClient
+
+                    client = self._client = AepClient(self.settings())
+        return client
+
+    def default_sandbox(self) -> str:
+        """The configured sandbox, read without requiring credentials (used by diff)."""
+        configured = self.raw_config.get("aep:sandboxName") or os.environ.get("AEP_SANDBOX_NAME")
+        return str(configured or DEFAULT_SANDBOX).strip()
+
+    def effective_sandbox(self, inputs: Mapping[str, Any]) -> Any:
+        """The resource's own ``sandbox_name`` or, when unset, the configured one."""
+        value = inputs.get("sandbox_name")
+        return value if value is not None else self.default_sandbox()

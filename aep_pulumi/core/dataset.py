@@ -1,0 +1,148 @@
+"""A Catalog dataset (``/dataSets``): what the ``Dataset`` resource does.
+
+The schema reference and the sandbox force replacement; name, description and tags update in
+place with ``PATCH``. Tags that AEP or other tools put on the dataset are left alone: only the
+tag names this resource declares are managed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AepError, AepNotFoundError
+from .diff import changed, changed_keys
+from .inputs import DATASET_INPUTS, check_dataset_inputs
+from .reconcile import CREATE_TOKEN_TAG, create_or_adopt, find_dataset_by_token, lookup_delays
+from .resource import ResourceCore
+from .results import GONE, Created, DiffOutcome, ReadOutcome
+
+if TYPE_CHECKING:
+    from ..aep.models import DatasetRecord
+
+REPLACE_ON = ("schema_id", "schema_content_type", "sandbox_name")
+UPDATE_IN_PLACE = ("name", "description", "tags")
+# Tags owned by AEP itself and by this package (the create token) are never reported as inputs.
+SYSTEM_TAG_PREFIXES = ("adobe/", "aep-pulumi/")
+
+
+def managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, list[str]] | None:
+    """The live tags a resource manages: ``keys`` when it declares some, else every tag that is
+    neither AEP's nor ours (an adoption)."""
+    live = live or {}
+    if keys is None:
+        picked = {k: list(v) for k, v in live.items() if not k.startswith(SYSTEM_TAG_PREFIXES)}
+    else:
+        picked = {k: list(live[k]) for k in keys if k in live}
+    return picked or None
+
+
+class DatasetCore(ResourceCore):
+    """Creates, reads, updates and deletes AEP Catalog datasets."""
+
+    kind = "Dataset"
+    validate = staticmethod(check_dataset_inputs)
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+        inputs = self.new_inputs(news)
+        return DiffOutcome(
+            replaces=changed_keys(olds, inputs, REPLACE_ON),
+            updates=changed_keys(olds, inputs, UPDATE_IN_PLACE),
+        )
+
+    def _outputs(
+        self, dataset_id: str, inputs: Mapping[str, Any], record: DatasetRecord | None
+    ) -> dict[str, Any]:
+        outs: dict[str, Any] = {key: inputs.get(key) for key in DATASET_INPUTS}
+        outs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
+        outs["dataset_id"] = dataset_id
+        outs["created"] = record.created if record else None
+        outs["updated"] = record.updated if record else None
+        return outs
+
+    def _read_back(self, dataset_id: str, sandbox: str, done: str) -> DatasetRecord | None:
+        """The live record after a change; its absence only costs the timestamps."""
+        try:
+            return self.ctx.client().get_dataset(dataset_id, sandbox=sandbox)
+        except AepError as exc:
+            self.ctx.log.warn(f"dataset {dataset_id} was {done} but could not be read back: {exc}")
+            return None
+
+    def create(self, props: Mapping[str, Any]) -> Created:
+        inputs = self.valid_inputs(props)
+        sandbox = self.sandbox_of(inputs)
+        client = self.ctx.client()
+        from .payloads import dataset_create_request
+
+        token = uuid.uuid4().hex
+        body = dataset_create_request(inputs, {CREATE_TOKEN_TAG: [token]})
+        dataset_id = create_or_adopt(
+            self.ctx,
+            "dataset",
+            lambda: client.create_dataset(body, sandbox=sandbox),
+            lambda: find_dataset_by_token(client, token, sandbox),
+            lookup_delays(client.settings.http_timeout),
+            sleep=self.ctx.sleep,
+        )
+        self.ctx.fresh_datasets.add(sandbox, dataset_id)
+        record = self._read_back(dataset_id, sandbox, "created")
+        return Created(dataset_id, self._outputs(dataset_id, inputs, record))
+
+    def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
+        sandbox = self.sandbox_of(props)
+        try:
+            record = self.ctx.client().get_dataset(id_, sandbox=sandbox)
+        except AepNotFoundError:
+            return GONE
+        adopting = props.get("name") is None
+        schema_ref = record.schema_ref or {}
+        live = {
+            "name": record.name,
+            "description": record.description if record.description else None,
+            "schema_id": schema_ref.get("id") or props.get("schema_id"),
+            "schema_content_type": schema_ref.get("contentType")
+            or props.get("schema_content_type"),
+            "tags": managed_tags(
+                record.tags, None if adopting else (props.get("tags") or {}).keys()
+            ),
+            "sandbox_name": sandbox,
+        }
+        if not adopting and props.get("description") == "" and live["description"] is None:
+            live["description"] = ""
+        outs = self._outputs(id_, live, record)
+        if adopting:
+            return ReadOutcome(id_, outs, {k: v for k, v in live.items() if v is not None})
+        return ReadOutcome(id_, outs)
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        inputs = self.valid_inputs(news)
+        sandbox = self.sandbox_of(olds)
+        client = self.ctx.client()
+        patch: dict[str, Any] = {}
+        if changed(olds.get("name"), inputs.get("name")):
+            patch["name"] = inputs["name"]
+        if changed(olds.get("description"), inputs.get("description")):
+            patch["description"] = inputs.get("description") or ""
+        try:
+            if changed(olds.get("tags"), inputs.get("tags")):
+                # Catalog replaces the whole tags object: keep the tags this resource does not
+                # manage.
+                live = client.get_dataset(id_, sandbox=sandbox).tags or {}
+                managed_before = set((olds.get("tags") or {}).keys())
+                merged = {k: list(v) for k, v in live.items() if k not in managed_before}
+                merged.update({k: list(v) for k, v in (inputs.get("tags") or {}).items()})
+                patch["tags"] = merged
+            if patch:
+                client.update_dataset(id_, patch, sandbox=sandbox)
+        except AepNotFoundError as exc:
+            raise exc.with_message(
+                f"{exc.message}. It was deleted outside Pulumi: run `pulumi refresh` (or "
+                "`pulumi up --refresh`) and the next `up` creates it again"
+            ) from None
+        record = self._read_back(id_, sandbox, "updated")
+        inputs["sandbox_name"] = sandbox
+        return self._outputs(id_, inputs, record)
+
+    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+        self.ctx.client().delete_dataset(id_, sandbox=self.sandbox_of(props))

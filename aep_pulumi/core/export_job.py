@@ -1,0 +1,280 @@
+"""One ``POST /export/jobs``: what the ``ProfileExportJob`` resource does.
+
+A job is a one-shot action, so every input that reaches AEP (and ``triggers``) forces a
+replacement. Create is transactional: if the job fails, or the wait deadline passes, the job is
+cancelled/deleted in AEP before the error is raised, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..aep.statuses import BATCH_DONE, BATCH_GONE, STATUS_FAILED, STATUS_SUCCEEDED
+from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
+from .diff import changed_keys
+from .files import batch_files
+from .inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs
+from .job_state import describe_job_errors, inputs_from_job, job_outputs
+from .resource import ResourceCore
+from .results import GONE, Created, DiffOutcome, ReadOutcome
+from .state import upgraded
+from .values import without_internal
+
+if TYPE_CHECKING:
+    from ..aep.client import AepClient
+    from ..aep.models import ExportJob
+    from .waiter import WaitOutcome
+
+# How far before the POST a lost job's creationTime may lie: AEP's clock, as estimated from the
+# `Date` header (one-second resolution), or ours when no header was seen yet.
+RECONCILE_SKEW_MS = 2_000
+RECONCILE_SKEW_UNKNOWN_CLOCK_MS = 10_000
+REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
+UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds", "report_files")
+
+
+class ExportJobCore(ResourceCore):
+    """Submits AEP profile export jobs and (by default) waits for them to finish."""
+
+    kind = "ProfileExportJob"
+    validate = staticmethod(check_export_job_inputs)
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+        inputs = self.new_inputs(news)
+        olds = upgraded(olds)
+        replaces = changed_keys(olds, inputs, REPLACE_ON)
+        if olds.get("status") == STATUS_FAILED:
+            # A job that failed (seen on refresh) is re-run on the next `up`.
+            replaces.append("status")
+        return DiffOutcome(replaces=replaces, updates=changed_keys(olds, inputs, UPDATE_IN_PLACE))
+
+    def _state(
+        self, inputs: Mapping[str, Any], job: ExportJob, files: Any = None
+    ) -> dict[str, Any]:
+        outs: dict[str, Any] = {key: inputs.get(key) for key in JOB_INPUTS}
+        outs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
+        outs.update(job_outputs(job))
+        outs["files"] = files
+        return outs
+
+    def _files(self, job: ExportJob, sandbox: str, wanted: Any) -> Any:
+        """The export's files once it SUCCEEDED, unless turned off."""
+        if wanted is False or job.status != STATUS_SUCCEEDED:
+            return None
+        batch_ids = [job.batch_id, *(x.batch_id for x in job.destination.batches)]
+        return batch_files(self.ctx, batch_ids, sandbox, what=f"export job {job.id}")
+
+    def _wait(self, job: ExportJob, sandbox: str, timeout: float) -> WaitOutcome:
+        self.ctx.log.info(
+            f"export job {job.id} submitted (batch {job.batch_id}); waiting up to {timeout:g}s"
+        )
+        from .waiter import PollSchedule, wait_for_jobs
+
+        return wait_for_jobs(
+            self.ctx.client(),
+            [job],
+            sandbox=sandbox,
+            timeout=timeout,
+            schedule=PollSchedule.from_settings(self.ctx.settings()),
+            progress=self.ctx.log.info,
+            warn=self.ctx.log.warn,
+        )
+
+    def _discard(self, client: AepClient, job_id: int, sandbox: str) -> str:
+        """Cancel/delete a job we will not keep; say what happened, for the error message."""
+        try:
+            client.cancel_export_job(job_id, sandbox=sandbox)
+        except AepError as exc:
+            return f"cancelling it failed too ({exc}); job {job_id} may still exist in AEP"
+        return f"job {job_id} was cancelled and deleted in AEP"
+
+    def _submit(self, inputs: Mapping[str, Any], sandbox: str) -> ExportJob:
+        """POST the job once; a lost answer is reconciled, never blindly repeated."""
+        client = self.ctx.client()
+        from .payloads import export_job_request
+        from .reconcile import (
+            create_or_adopt,
+            find_submitted_job,
+            lookup_delays,
+            warn_about_unfinished_twins,
+        )
+
+        jobs = self.ctx.jobs
+        body = export_job_request(inputs)
+        api_body = body.to_api()
+        dataset_id = str(inputs["dataset_id"])
+        warn_about_unfinished_twins(self.ctx, api_body, sandbox, exclude=jobs.claimed(sandbox))
+        skew = (
+            RECONCILE_SKEW_MS
+            if client.server_clock_offset_ms is not None
+            else RECONCILE_SKEW_UNKNOWN_CLOCK_MS
+        )
+        # Jobs created since just before this call (by AEP's clock) can be this request's, if
+        # its answer is lost.
+        since_ms = client.server_now_ms() - skew
+
+        def submit() -> ExportJob:
+            with jobs.submitting(sandbox, dataset_id):
+                return client.create_export_job(body, sandbox=sandbox)
+
+        def find() -> ExportJob | None:
+            settled = jobs.wait_for_other_submits(
+                sandbox, dataset_id, client.settings.http_timeout + 5
+            )
+            return find_submitted_job(
+                client,
+                api_body,
+                sandbox,
+                since_ms,
+                exclude=jobs.claimed(sandbox),
+                others_in_flight=not settled,
+            )
+
+        job = create_or_adopt(
+            self.ctx,
+            "export job",
+            submit,
+            find,
+            lookup_delays(client.settings.http_timeout),
+            sleep=self.ctx.sleep,
+        )
+        jobs.claim(sandbox, job.id)
+        return job
+
+    def create(self, props: Mapping[str, Any]) -> Created:
+        inputs = self.valid_inputs(props)
+        sandbox = self.sandbox_of(inputs)
+        job = self._submit(inputs, sandbox)
+        if not inputs["wait_for_completion"]:
+            self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
+            return Created(str(job.id), self._state(inputs, job))
+        client = self.ctx.client()
+        try:
+            outcome = self._wait(job, sandbox, float(inputs["wait_timeout_seconds"]))
+        except AepError as exc:
+            cleanup = self._discard(client, job.id, sandbox)
+            raise exc.with_message(
+                f"{exc.message}; while waiting for export job {job.id}, {cleanup}"
+            ) from None
+        final = outcome.jobs[job.id]
+        if job.id in outcome.missing:
+            raise AepNotFoundError(
+                f"export job {job.id} disappeared from AEP while it was {final.status}",
+                operation="wait for export job",
+            )
+        if final.status == STATUS_FAILED:
+            cleanup = self._discard(client, job.id, sandbox)
+            raise AepJobFailedError(
+                f"export job {job.id} FAILED: {describe_job_errors(final)}; {cleanup}",
+                request_id=final.request_id,
+            )
+        if outcome.timed_out:
+            cleanup = self._discard(client, job.id, sandbox)
+            raise AepWaitTimeoutError(
+                f"export job {job.id} was still {final.status} after wait_timeout_seconds="
+                f"{inputs['wait_timeout_seconds']}; {cleanup}. Raise wait_timeout_seconds, or set "
+                "wait_for_completion=false to return as soon as the job is submitted"
+            )
+        self.ctx.log.info(f"export job {job.id} SUCCEEDED (batch {final.batch_id})")
+        files = self._files(final, sandbox, inputs.get("report_files"))
+        return Created(str(job.id), self._state(inputs, final, files))
+
+    def _judge_forgotten(self, id_: str, props: Mapping[str, Any], sandbox: str) -> ReadOutcome:
+        """AEP no longer knows the job: its batches say whether the export happened."""
+        recorded = [props.get("batch_id")] + [
+            b.get("batch_id") for b in props.get("batches") or [] if isinstance(b, Mapping)
+        ]
+        batch_ids = [b for b in recorded if isinstance(b, str) and b]
+        if not batch_ids:
+            return GONE
+        client = self.ctx.client()
+        statuses = []
+        for batch_id in batch_ids:
+            try:
+                statuses.append(str(client.get_batch(batch_id, sandbox=sandbox).get("status")))
+            except AepNotFoundError:
+                statuses.append("missing")
+        kept = without_internal(props)
+        if all(s.lower() in BATCH_DONE for s in statuses):
+            # The export happened; AEP merely forgot the job record.
+            kept["status"] = STATUS_SUCCEEDED
+            return ReadOutcome(id_, kept)
+        if any(s.lower() in BATCH_GONE or s == "missing" for s in statuses):
+            return GONE
+        self.ctx.log.warn(
+            f"export job {id_} is no longer known to AEP and its batch is still "
+            f"{', '.join(sorted(set(statuses)))}; keeping it until the batch ends"
+        )
+        kept["status"] = "PROCESSING"
+        return ReadOutcome(id_, kept)
+
+    def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
+        sandbox = self.sandbox_of(props)
+        try:
+            job = self.ctx.client().get_export_job(id_, sandbox=sandbox)
+        except AepNotFoundError:
+            return self._judge_forgotten(id_, props, sandbox)
+        if props.get("dataset_id") is None:  # adopting: `.get()` gives only the id
+            inputs = inputs_from_job(job)
+            inputs["sandbox_name"] = sandbox
+            inputs["wait_for_completion"] = True
+            files = self._files(job, sandbox, True)
+            return ReadOutcome(id_, self._state(inputs, job, files), inputs)
+        # Refresh keeps the files already reported; a job that has just finished gets them.
+        files = props.get("files")
+        if files is None and props.get("status") != STATUS_SUCCEEDED:
+            files = self._files(job, sandbox, props.get("report_files"))
+        return ReadOutcome(id_, self._state(props, job, files))
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        inputs = self.valid_inputs(news)
+        sandbox = self.sandbox_of(olds)
+        state = without_internal(olds)
+        state.update({k: inputs.get(k) for k in UPDATE_IN_PLACE})
+        client = self.ctx.client
+        if not inputs["report_files"]:
+            state["files"] = None
+        elif olds.get("status") == STATUS_SUCCEEDED and olds.get("files") is None:
+            job = client().get_export_job(id_, sandbox=sandbox)
+            state["files"] = self._files(job, sandbox, True)
+        if inputs["wait_for_completion"] and olds.get("status") not in (
+            STATUS_SUCCEEDED,
+            STATUS_FAILED,
+        ):
+            state.update(self._finish_waiting(id_, sandbox, inputs))
+        return state
+
+    def _finish_waiting(self, id_: str, sandbox: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """An update that turns waiting on for a job still running: wait for it now."""
+        try:
+            job = self.ctx.client().get_export_job(id_, sandbox=sandbox)
+        except AepNotFoundError as exc:
+            raise exc.with_message(
+                f"{exc.message}; `pulumi refresh` will judge it by its batch"
+            ) from None
+        outcome = self._wait(job, sandbox, float(inputs["wait_timeout_seconds"]))
+        final = outcome.jobs[job.id]
+        if job.id in outcome.missing:
+            raise AepNotFoundError(
+                f"export job {id_} disappeared from AEP while it was {final.status}; "
+                "`pulumi refresh` will judge it by its batch",
+                operation="wait for export job",
+            )
+        if final.status == STATUS_FAILED:
+            raise AepJobFailedError(
+                f"export job {id_} FAILED: {describe_job_errors(final)}; it will be replaced on "
+                "the next `pulumi up --refresh`",
+            )
+        if outcome.timed_out:
+            raise AepWaitTimeoutError(
+                f"export job {id_} was still {final.status} after {inputs['wait_timeout_seconds']}s",
+            )
+        return {
+            **job_outputs(final),
+            "files": self._files(final, sandbox, inputs.get("report_files")),
+        }
+
+    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+        # Cancels a running job, deletes a finished one's record; 404 means already gone.
+        self.ctx.client().cancel_export_job(id_, sandbox=self.sandbox_of(props))

@@ -1,0 +1,157 @@
+"""Waiting for many submitted export jobs at once: what ``ProfileExportWait`` does.
+
+With ``wait_for_completion=False`` every ``ProfileExportJob`` create returns as soon as its job
+is submitted, so N creates no longer queue behind the provider host's 4 worker threads. One
+``ProfileExportWait`` then holds a single thread and polls all N jobs in one loop (one listing
+per round). A FAILED job fails the deploy with AEP's errors; the job stays FAILED in AEP, so the
+next ``pulumi up --refresh`` (or ``options: refresh: always`` in Pulumi.yaml) replaces it. Jobs
+still running at the deadline are cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..aep.statuses import STATUS_SUCCEEDED
+from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
+from .diff import changed_keys
+from .files import files_by_job
+from .inputs import WAIT_INPUTS, check_wait_inputs
+from .job_state import describe_job_errors
+from .resource import ResourceCore
+from .results import Created, DiffOutcome, ReadOutcome
+from .state import upgraded
+from .values import without_internal
+
+if TYPE_CHECKING:
+    from .waiter import WaitOutcome
+
+REPLACE_ON = ("job_ids", "sandbox_name")
+REFRESH_HINT = (
+    "`pulumi up --refresh` replaces them (or set `options: refresh: always` in Pulumi.yaml)"
+)
+
+
+def _summary(outcome: WaitOutcome) -> dict[str, Any]:
+    jobs = outcome.jobs.values()
+    return {
+        "statuses": {str(j.id): j.status for j in jobs},
+        "batch_ids": {str(j.id): j.batch_id for j in jobs},
+        "errors": {
+            str(j.id): [{"code": e.code, "msg": e.msg} for e in j.errors] for j in jobs if j.errors
+        },
+    }
+
+
+class ExportWaitCore(ResourceCore):
+    """Waits, with one poller, until every listed export job SUCCEEDED."""
+
+    kind = "ProfileExportWait"
+    validate = staticmethod(check_wait_inputs)
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+        inputs = self.new_inputs(news)
+        olds = upgraded(olds)
+        # Order does not matter: the same set of jobs is the same wait.
+        if (
+            isinstance(inputs.get("job_ids"), list)
+            and isinstance(olds.get("job_ids"), list)
+            and sorted(map(str, inputs["job_ids"])) == sorted(map(str, olds["job_ids"]))
+        ):
+            inputs["job_ids"] = olds["job_ids"]
+        replaces = changed_keys(olds, inputs, REPLACE_ON)
+        unfinished = any(s != STATUS_SUCCEEDED for s in (olds.get("statuses") or {}).values())
+        if unfinished:
+            replaces.append("statuses")
+        # Once every job SUCCEEDED a new timeout has nothing left to govern. Reporting no change
+        # keeps `batch_ids` known in the preview (an in-place update's preview outputs are the
+        # new inputs only); a later replacement waits with the new timeout.
+        updates = changed_keys(olds, inputs, ("report_files",))
+        if unfinished:
+            updates += changed_keys(olds, inputs, ("timeout_seconds",))
+        return DiffOutcome(replaces=replaces, updates=updates, delete_before_replace=True)
+
+    def _state(self, inputs: Mapping[str, Any], outcome: WaitOutcome) -> dict[str, Any]:
+        outs: dict[str, Any] = {key: inputs.get(key) for key in WAIT_INPUTS}
+        outs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
+        outs.update(_summary(outcome))
+        outs["files"] = None
+        if inputs.get("report_files") is not False:
+            outs["files"] = files_by_job(self.ctx, outs["batch_ids"], str(outs["sandbox_name"]))
+        return outs
+
+    def create(self, props: Mapping[str, Any]) -> Created:
+        inputs = self.valid_inputs(props)
+        sandbox = self.sandbox_of(inputs)
+        client = self.ctx.client()
+        from ..aep.models import ExportJob
+        from .waiter import PollSchedule, wait_for_jobs
+
+        job_ids = [int(j) for j in inputs["job_ids"]]
+        self.ctx.log.info(f"waiting for {len(job_ids)} export job(s) with one poller")
+        outcome = wait_for_jobs(
+            client,
+            [ExportJob(id=j, status="NEW") for j in job_ids],
+            sandbox=sandbox,
+            timeout=float(inputs["timeout_seconds"]),
+            schedule=PollSchedule.from_settings(self.ctx.settings()),
+            progress=self.ctx.log.info,
+            warn=self.ctx.log.warn,
+        )
+        if outcome.missing:
+            raise AepNotFoundError(
+                f"export job(s) {', '.join(map(str, sorted(outcome.missing)))} no longer exist in AEP; {REFRESH_HINT}"
+            )
+        failed = outcome.failed
+        if failed:
+            details = "; ".join(f"job {j.id}: {describe_job_errors(j)}" for j in failed)
+            raise AepJobFailedError(
+                f"{len(failed)} of {len(job_ids)} export job(s) FAILED: {details}. They stay FAILED in AEP; {REFRESH_HINT}"
+            )
+        if outcome.timed_out:
+            pending = outcome.pending
+            notes = []
+            for job in pending:
+                try:
+                    client.cancel_export_job(job.id, sandbox=sandbox)
+                    notes.append(f"{job.id} cancelled")
+                except AepError as exc:
+                    notes.append(f"{job.id} could not be cancelled ({exc})")
+            raise AepWaitTimeoutError(
+                f"{len(pending)} export job(s) still running after timeout_seconds={inputs['timeout_seconds']}: "
+                f"{', '.join(notes)}; {REFRESH_HINT}"
+            )
+        self.ctx.log.info(
+            f"all {len(job_ids)} export job(s) SUCCEEDED ({outcome.polls} status requests)"
+        )
+        return Created(",".join(map(str, job_ids)), self._state(inputs, outcome))
+
+    def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
+        sandbox = self.sandbox_of(props)
+        statuses = dict(props.get("statuses") or {})
+        client = self.ctx.client()
+        for job_id in list(statuses):
+            try:
+                statuses[job_id] = client.get_export_job(job_id, sandbox=sandbox).status
+            except AepNotFoundError:
+                continue  # a finished job AEP forgot: the export happened
+        outs = without_internal(props)
+        outs["statuses"] = statuses
+        return ReadOutcome(id_, outs)
+
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        inputs = check_wait_inputs(news)[0]
+        state = without_internal(olds)
+        state["timeout_seconds"] = inputs.get("timeout_seconds")
+        state["report_files"] = inputs.get("report_files")
+        if inputs.get("report_files") is False:
+            state["files"] = None
+        elif state.get("files") is None:
+            state["files"] = files_by_job(
+                self.ctx, olds.get("batch_ids") or {}, self.sandbox_of(olds)
+            )
+        return state
+
+    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+        """Nothing to delete in AEP: the jobs belong to their own resources."""

@@ -1,0 +1,85 @@
+"""What one provider process remembers across resources (held by its :class:`~.context.Context`).
+
+All resources of one ``pulumi up`` share one provider process, so a job that a sibling created
+in the same run is known here and is never adopted by another resource, and a dataset this run
+created is known to hold no job an earlier run left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class JobRegistry:
+    """Export jobs this process submitted or adopted, and POSTs still in flight per dataset.
+
+    A lost create waits until the other creates to the same dataset have their answers before it
+    looks (their jobs would otherwise look like candidates).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._claimed: set[tuple[str, int]] = set()
+        self._in_flight: dict[tuple[str, str], int] = {}
+
+    def claim(self, sandbox: str, job_id: int) -> None:
+        with self._cond:
+            self._claimed.add((sandbox, int(job_id)))
+
+    def claimed(self, sandbox: str) -> set[int]:
+        with self._cond:
+            return {job_id for space, job_id in self._claimed if space == sandbox}
+
+    @contextlib.contextmanager
+    def submitting(self, sandbox: str, dataset_id: str) -> Iterator[None]:
+        key = (sandbox, dataset_id)
+        with self._cond:
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._in_flight[key] -= 1
+                self._cond.notify_all()
+
+    def wait_for_other_submits(self, sandbox: str, dataset_id: str, timeout: float) -> bool:
+        """Wait until no other submit to the dataset is in flight (this thread's has ended)."""
+        key = (sandbox, dataset_id)
+        with self._cond:
+            return self._cond.wait_for(lambda: self._in_flight.get(key, 0) <= 0, timeout)
+
+
+class IdSet:
+    """A thread-safe set of ``(sandbox, id)`` pairs (e.g. the datasets this process created)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[tuple[str, str]] = set()
+
+    def add(self, sandbox: str, object_id: str) -> None:
+        with self._lock:
+            self._ids.add((sandbox, object_id))
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            return key in self._ids
+
+
+class OncePerKey(Generic[T]):
+    """A value computed once per key for the life of the process (e.g. each sandbox's unfinished
+    jobs, listed before its first submit)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, T] = {}
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._values:
+                self._values[key] = compute()
+            return self._values[key]

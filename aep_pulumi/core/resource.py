@@ -1,0 +1,70 @@
+"""What every resource's core shares: its validator, the configuration check, the sandbox."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..errors import AepError
+from .context import Context
+from .results import CheckOutcome, Created, DiffOutcome, ReadOutcome
+
+
+class ResourceCore(abc.ABC):
+    """One resource's behaviour over plain dicts: the lifecycle every front door drives."""
+
+    kind: ClassVar[str]
+
+    @staticmethod
+    @abc.abstractmethod
+    def validate(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Normalised inputs with defaults, and every ``(property path, reason)`` failure."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def check(self, news: Mapping[str, Any]) -> CheckOutcome:
+        """Validate inputs and the ``aep:*`` configuration locally (no AEP call); failures name
+        the property path or the configuration key."""
+        inputs, failures = type(self).validate(news)
+        return CheckOutcome(inputs, [*failures, *self.ctx.config_failures()])
+
+    def new_inputs(self, news: Mapping[str, Any]) -> dict[str, Any]:
+        """Normalised new inputs for diff, with the sandbox they would live in."""
+        inputs, _ = type(self).validate(news)
+        inputs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
+        return inputs
+
+    def valid_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Normalised inputs, or one clear error listing every failure (create/update called
+        without a check, as a direct call may)."""
+        inputs, failures = type(self).validate(props)
+        if failures:
+            detail = "; ".join(f"{path}: {reason}" for path, reason in failures)
+            raise AepError(f"invalid {type(self).kind} inputs: {detail}")
+        return inputs
+
+    def sandbox_of(self, props: Mapping[str, Any]) -> str:
+        """The sandbox an existing object lives in (its recorded one, else the configured one)."""
+        return str(self.ctx.effective_sandbox(props))
+
+    @abc.abstractmethod
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+        """Old state (outputs) against new inputs; never calls AEP."""
+
+    @abc.abstractmethod
+    def create(self, props: Mapping[str, Any]) -> Created:
+        """Create the object; if this raises, nothing is left behind in AEP."""
+
+    @abc.abstractmethod
+    def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
+        """Refresh from AEP (``props``: the state), or adopt by id (``props`` holds no inputs)."""
+
+    @abc.abstractmethod
+    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        """Apply in-place changes; returns the new state."""
+
+    @abc.abstractmethod
+    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+        """Delete (or cancel) the object; one already gone counts as deleted."""

@@ -1,0 +1,48 @@
+"""What the core's operations return: plain data each front door wraps in its own types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Normalised inputs, and every ``(property path, reason)`` that makes them unacceptable."""
+
+    inputs: dict[str, Any]
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DiffOutcome:
+    """What changed: properties that force a replacement, and those updated in place."""
+
+    replaces: list[str] = field(default_factory=list)
+    updates: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.replaces or self.updates)
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new object: its id and the resource's state."""
+
+    id: str
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    """A refresh or an adoption: ``id`` ``None`` when the object is gone. ``inputs`` are given
+    when they should replace the stored inputs (an adoption)."""
+
+    id: str | None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] | None = None
+
+
+GONE = ReadOutcome(None)
