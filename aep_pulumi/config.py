@@ -6,6 +6,8 @@ provider's ``check`` (every ``pulumi preview``) can validate configuration at no
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -57,8 +59,6 @@ def _key_names(attr: str) -> str:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
-    import ipaddress  # only for non-default (plain http) endpoints
-
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -207,8 +207,6 @@ def check_config(
     known = [k.config for k in _KEYS]
     for name in all_keys or []:
         if name.startswith("aep:") and name not in known:
-            import difflib
-
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = (
                 f"; did you mean `{close[0]}`?" if close else f" (known keys: {', '.join(known)})"

@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import DEFAULT_SANDBOX, check_config
+from ..settings import AepSettings
 from .registries import IdSet, JobRegistry, OncePerKey
 
 if TYPE_CHECKING:
     from ..aep.client import AepClient
     from ..aep.models import ExportJob
-    from ..settings import AepSettings
 
 
 class LogSink(Protocol):
@@ -80,8 +80,6 @@ class Context:
 
     def settings(self) -> AepSettings:
         """Resolved settings: config first, then ``AEP_*`` environment variables."""
-        from ..settings import AepSettings
-
         return AepSettings.load(self.raw_config)
 
     def client(self) -> AepClient:
@@ -91,6 +89,7 @@ class Context:
             with self._client_lock:
                 client = self._client
                 if client is None:
+                    # Here, not at the top: requests and pydantic load only once AEP is called.
                     from ..aep.client import AepClient
 
                     client = self._client = AepClient(self.settings())

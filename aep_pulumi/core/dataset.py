@@ -73,6 +73,7 @@ class DatasetCore(ResourceCore):
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         client = self.ctx.client()
+        # Here, not at the top: the payloads are pydantic models, which check and diff never need.
         from .payloads import dataset_create_request
 
         token = uuid.uuid4().hex

@@ -16,15 +16,21 @@ from .diff import changed_keys
 from .files import batch_files
 from .inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs
 from .job_state import describe_job_errors, inputs_from_job, job_outputs
+from .reconcile import (
+    create_or_adopt,
+    find_submitted_job,
+    lookup_delays,
+    warn_about_unfinished_twins,
+)
 from .resource import ResourceCore
 from .results import GONE, Created, DiffOutcome, ReadOutcome
 from .state import upgraded
 from .values import without_internal
+from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
 
 if TYPE_CHECKING:
     from ..aep.client import AepClient
     from ..aep.models import ExportJob
-    from .waiter import WaitOutcome
 
 # How far before the POST a lost job's creationTime may lie: AEP's clock, as estimated from the
 # `Date` header (one-second resolution), or ours when no header was seen yet.
@@ -69,8 +75,6 @@ class ExportJobCore(ResourceCore):
         self.ctx.log.info(
             f"export job {job.id} submitted (batch {job.batch_id}); waiting up to {timeout:g}s"
         )
-        from .waiter import PollSchedule, wait_for_jobs
-
         return wait_for_jobs(
             self.ctx.client(),
             [job],
@@ -92,13 +96,8 @@ class ExportJobCore(ResourceCore):
     def _submit(self, inputs: Mapping[str, Any], sandbox: str) -> ExportJob:
         """POST the job once; a lost answer is reconciled, never blindly repeated."""
         client = self.ctx.client()
+        # Here, not at the top: the payloads are pydantic models, which check and diff never need.
         from .payloads import export_job_request
-        from .reconcile import (
-            create_or_adopt,
-            find_submitted_job,
-            lookup_delays,
-            warn_about_unfinished_twins,
-        )
 
         jobs = self.ctx.jobs
         body = export_job_request(inputs)

@@ -11,7 +11,7 @@ still running at the deadline are cancelled.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..aep.statuses import STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
@@ -23,9 +23,7 @@ from .resource import ResourceCore
 from .results import Created, DiffOutcome, ReadOutcome
 from .state import upgraded
 from .values import without_internal
-
-if TYPE_CHECKING:
-    from .waiter import WaitOutcome
+from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
 
 REPLACE_ON = ("job_ids", "sandbox_name")
 REFRESH_HINT = (
@@ -85,8 +83,8 @@ class ExportWaitCore(ResourceCore):
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         client = self.ctx.client()
+        # Here, not at the top: a pydantic model, which check and diff never need.
         from ..aep.models import ExportJob
-        from .waiter import PollSchedule, wait_for_jobs
 
         job_ids = [int(j) for j in inputs["job_ids"]]
         self.ctx.log.info(f"waiting for {len(job_ids)} export job(s) with one poller")

@@ -124,6 +124,7 @@ def _list_round(
     ``start_offset`` skips the pages an earlier round found to hold only newer jobs: the listing
     is ordered by creation, so jobs created since then land before that cursor, never after it.
     """
+    # Here, not at the top: the API module loads requests, which a provider's check never needs.
     from ..aep.export_jobs import next_page_offset
 
     wanted = {j.id for j in pending}
