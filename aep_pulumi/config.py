@@ -24,6 +24,9 @@ DEFAULT_HTTP_TIMEOUT = 30.0
 DEFAULT_POLL_INITIAL = 1.8
 DEFAULT_POLL_MAX = 30.0
 DEFAULT_MAX_RETRIES = 5
+# How long a create whose answer was lost watches the job listing before it decides: AEP may
+# process a POST after the client gave up, and list a new job tens of seconds after that.
+DEFAULT_LOST_ANSWER_SEARCH = 120.0
 
 
 class _Key(NamedTuple):
@@ -47,6 +50,7 @@ _KEYS = (
     _Key("poll_initial_interval", "aep:pollInitialSeconds", "AEP_POLL_INITIAL_SECONDS"),
     _Key("poll_max_interval", "aep:pollMaxSeconds", "AEP_POLL_MAX_SECONDS"),
     _Key("max_retries", "aep:maxRetries", "AEP_MAX_RETRIES"),
+    _Key("lost_answer_search", "aep:lostAnswerSearchSeconds", "AEP_LOST_ANSWER_SEARCH_SECONDS"),
 )
 KEYS_BY_ATTR = {k.attr: k for k in _KEYS}
 
@@ -106,6 +110,19 @@ def non_negative_int(attr: str, raw: str | None, default: int) -> int:
     if value < 0:
         raise AepConfigError(f"{_key_names(attr)} must be 0 or more, got {raw!r}")
     return value
+
+
+def check_credential(attr: str, raw: str) -> str:
+    """A credential or id that can travel in an HTTP header: no spaces, tabs or line breaks (a
+    value pasted with its trailing newline). The value itself is never shown."""
+    for char in raw:
+        if char.isspace() or not char.isprintable():
+            what = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab", " ": "a space"}
+            raise AepConfigError(
+                f"{_key_names(attr)} contains {what.get(char, 'a control character')} "
+                f"({len(raw)} characters in all); nothing was sent. Set it again without it"
+            )
+    return raw
 
 
 def resolve_raw(
@@ -168,6 +185,13 @@ _VALUE_CHECKS: dict[str, Any] = {
     ),
     "poll_max_interval": lambda v: positive_float("poll_max_interval", v, DEFAULT_POLL_MAX),
     "max_retries": lambda v: non_negative_int("max_retries", v, DEFAULT_MAX_RETRIES),
+    "lost_answer_search": lambda v: positive_float(
+        "lost_answer_search", v, DEFAULT_LOST_ANSWER_SEARCH
+    ),
+    **{
+        attr: (lambda v, attr=attr: check_credential(attr, v))
+        for attr in ("client_id", "client_secret", "access_token", "api_key", "org_id")
+    },
 }
 
 

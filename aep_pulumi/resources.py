@@ -55,6 +55,13 @@ def _merge_args(kind: str, args: Any, args_cls: type, kwargs: dict[str, Any]) ->
     return props
 
 
+def owner_of(resource_name: str) -> str:
+    """Who claims a job in AEP: this stack and resource, as other stacks will read it."""
+    return (
+        f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+    )
+
+
 # ---------------------------------------------------------------- Dataset
 
 
@@ -273,6 +280,7 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
                 "sandbox_name": sandbox_name,
             },
         )
+        props["owner"] = owner_of(resource_name)
         for key in (*JOB_INPUTS, *JOB_OUTPUTS):
             props.setdefault(key, None)
         super().__init__(ProfileExportJobProvider(), resource_name, props, opts)

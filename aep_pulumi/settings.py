@@ -14,6 +14,7 @@ from .config import (
     DEFAULT_ENDPOINT,
     DEFAULT_HTTP_TIMEOUT,
     DEFAULT_IMS_ENDPOINT,
+    DEFAULT_LOST_ANSWER_SEARCH,
     DEFAULT_MAX_RETRIES,
     DEFAULT_POLL_INITIAL,
     DEFAULT_POLL_MAX,
@@ -22,6 +23,7 @@ from .config import (
     KEYS_BY_ATTR,
     ConfigReport,
     check_config,
+    check_credential,
     check_endpoint,
     check_sandbox,
     config_keys,
@@ -51,10 +53,11 @@ class AepSettings:
     sandbox_name: str = DEFAULT_SANDBOX
     access_token: str | None = field(default=None, repr=False)
     api_key: str = ""
-    http_timeout: float = 30.0
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
     poll_initial_interval: float = DEFAULT_POLL_INITIAL
     poll_max_interval: float = DEFAULT_POLL_MAX
-    max_retries: int = 5
+    max_retries: int = DEFAULT_MAX_RETRIES
+    lost_answer_search: float = DEFAULT_LOST_ANSWER_SEARCH
 
     @classmethod
     def load(
@@ -71,6 +74,10 @@ class AepSettings:
         missing = missing_credentials(raw)
         if missing:
             raise AepConfigError(missing)
+        for attr in ("org_id", "client_id", "client_secret", "access_token", "api_key"):
+            value = raw[attr]
+            if value is not None:
+                check_credential(attr, value)
         org_id = str(raw["org_id"])
         access_token = raw["access_token"]
         client_id = raw["client_id"]
@@ -97,6 +104,9 @@ class AepSettings:
                 "poll_max_interval", raw["poll_max_interval"], DEFAULT_POLL_MAX
             ),
             max_retries=non_negative_int("max_retries", raw["max_retries"], DEFAULT_MAX_RETRIES),
+            lost_answer_search=positive_float(
+                "lost_answer_search", raw["lost_answer_search"], DEFAULT_LOST_ANSWER_SEARCH
+            ),
         )
 
     def __reduce__(self) -> NoReturn:

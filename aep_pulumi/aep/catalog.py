@@ -106,6 +106,30 @@ class CatalogApi:
             sandbox=sandbox,
         )
 
+    def patch_dataset(
+        self,
+        dataset_id: str,
+        operations: list[dict[str, Any]],
+        *,
+        sandbox: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        """``PATCH /dataSets/{id}`` as a JSON Patch (RFC 6902, ``application/json-patch+json``).
+
+        Each ``add``/``remove`` of ``/tags/<name>`` touches that one tag only, so writers of
+        different tags never undo each other (a plain PATCH replaces the whole ``tags``
+        object, which would need a read first and loses a concurrent writer's tag).
+        """
+        ds = path_object_id(dataset_id)
+        self.transport.request(
+            "PATCH",
+            f"{CATALOG}/dataSets/{ds}",
+            operation=operation or f"update dataset {ds}",
+            json=operations,
+            sandbox=sandbox,
+            extra_headers={"Content-Type": "application/json-patch+json"},
+        )
+
     def delete_dataset(self, dataset_id: str, *, sandbox: str | None = None) -> bool:
         """``DELETE /dataSets/{id}``; False when it was already gone (404, or 200 with ``[]``)."""
         ds = path_object_id(dataset_id)

@@ -46,6 +46,7 @@ class AepClient(CatalogApi, ExportJobsApi, DataAccessApi):
         # still apply: they change where trust comes from, not whether it is checked.)
         self.session.verify = True
         self.clock = ServerClock()
+        backoff = Backoff(backoff_base, backoff_cap)
         if token_source is not None:
             self.tokens: TokenSource = token_source
         elif settings.access_token:
@@ -59,6 +60,10 @@ class AepClient(CatalogApi, ExportJobsApi, DataAccessApi):
                 settings.client_secret,
                 settings.scopes,
                 timeout=settings.http_timeout,
+                server_clock=self.clock,
+                max_retries=settings.max_retries,
+                backoff=backoff,
+                sleep=sleep,
             )
         self.transport = Transport(
             settings,
@@ -66,7 +71,7 @@ class AepClient(CatalogApi, ExportJobsApi, DataAccessApi):
             self.tokens,
             self.clock,
             sleep=sleep,
-            backoff=Backoff(backoff_base, backoff_cap),
+            backoff=backoff,
         )
 
     def __repr__(self) -> str:

@@ -22,7 +22,9 @@ from ..errors import (
     error_from_response,
     response_json,
 )
+from .clock import ServerClock
 from .models import TokenResponse
+from .retries import RETRYABLE_STATUS, Backoff
 
 IMS_TOKEN_PATH = "/ims/token/v3"
 
@@ -56,7 +58,12 @@ class StaticToken:
 
 
 class ImsClientCredentials:
-    """OAuth server-to-server (client credentials) tokens from Adobe IMS, cached."""
+    """OAuth server-to-server (client credentials) tokens from Adobe IMS, cached.
+
+    A token request is a read as far as retries go: IMS issues a new token each time, so a lost
+    answer costs nothing. 429, 5xx and connection failures are retried with the transport's
+    backoff; a 4xx (bad credentials) fails at once.
+    """
 
     def __init__(
         self,
@@ -68,6 +75,10 @@ class ImsClientCredentials:
         *,
         timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        server_clock: ServerClock | None = None,
+        max_retries: int = 5,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._session = session
         self._url = ims_endpoint.rstrip("/") + IMS_TOKEN_PATH
@@ -76,6 +87,10 @@ class ImsClientCredentials:
         self._scopes = scopes
         self._timeout = timeout
         self._clock = clock
+        self._server_clock = server_clock
+        self._max_retries = max_retries
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0
@@ -97,7 +112,8 @@ class ImsClientCredentials:
                 self._token = None
             return True
 
-    def _fetch(self) -> None:
+    def _post(self) -> requests.Response:
+        """The token request, retried like a read; the last failure raises."""
         operation = "IMS token request"
         data = {
             "grant_type": "client_credentials",
@@ -105,17 +121,42 @@ class ImsClientCredentials:
             "client_secret": self._client_secret,
             "scope": self._scopes,
         }
-        try:
-            response = self._session.post(self._url, data=data, timeout=self._timeout)
-        except requests.RequestException as exc:
-            # The exception text holds only host/port information, never the form body.
-            raise AepConnectionError(
-                f"could not reach IMS: {type(exc).__name__}", operation=operation
-            ) from None
-        self.fetch_count += 1
+        attempt = 0
+        while True:
+            sent = time.time()
+            try:
+                response = self._session.post(self._url, data=data, timeout=self._timeout)
+            except requests.RequestException as exc:
+                if attempt < self._max_retries:
+                    self._sleep(self._backoff.delay(attempt))
+                    attempt += 1
+                    continue
+                # The exception text holds only host/port information, never the form body.
+                raise AepConnectionError(
+                    f"could not reach IMS after {attempt + 1} attempts: {type(exc).__name__}",
+                    operation=operation,
+                ) from None
+            if self._server_clock is not None:
+                self._server_clock.note(response.headers.get("Date"), sent, time.time())
+            self.fetch_count += 1
+            if response.status_code in RETRYABLE_STATUS and attempt < self._max_retries:
+                self._sleep(self._backoff.delay(attempt, response))
+                attempt += 1
+                continue
+            return response
+
+    def _fetch(self) -> None:
+        operation = "IMS token request"
+        response = self._post()
         if response.status_code >= 400:
             error = error_from_response(response, operation)
-            raise AepAuthError(
+            # 5xx and 429 after every retry are an outage, not a refusal of the credentials.
+            cls = (
+                AepAuthError
+                if response.status_code < 500 and response.status_code != 429
+                else type(error)
+            )
+            raise cls(
                 error.message,
                 status=error.status,
                 code=error.code,

@@ -23,6 +23,7 @@ import requests
 
 from ..errors import (
     AepAmbiguousResultError,
+    AepConfigError,
     AepConnectionError,
     AepResponseError,
     AepServerError,
@@ -36,6 +37,14 @@ from .ims import TokenSource
 from .retries import RETRYABLE_STATUS, Backoff, request_was_never_sent
 
 log = logging.getLogger("aep_pulumi.client")
+
+# Raised by requests before anything is sent.
+LOCAL_REQUEST_ERRORS = (
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
 
 
 class Transport:
@@ -108,6 +117,14 @@ class Transport:
                     timeout=timeout,
                     stream=stream,
                 )
+            except LOCAL_REQUEST_ERRORS as exc:
+                # requests refused to build the request (a header or URL it cannot send):
+                # nothing left the machine, and trying again cannot help.
+                raise AepConfigError(
+                    f"the request could not be sent ({type(exc).__name__}); nothing was sent. "
+                    "Check the endpoint and credential settings for stray characters",
+                    operation=operation,
+                ) from None
             except requests.RequestException as exc:
                 never_sent = request_was_never_sent(exc)
                 log.debug("%s %s failed: %s", method, path, type(exc).__name__)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import DEFAULT_SANDBOX, check_config
 from ..settings import AepSettings
-from .registries import IdSet, JobRegistry, OncePerKey
+from .registries import HeldJobs, IdSet, JobRegistry, OncePerKey
 
 if TYPE_CHECKING:
     from ..aep.client import AepClient
@@ -53,8 +53,10 @@ class Context:
         self.jobs = JobRegistry()
         # Datasets this process created: no earlier, interrupted run can have used them.
         self.fresh_datasets = IdSet()
-        # Each sandbox's unfinished jobs, listed once before its first submit.
-        self.unfinished: OncePerKey[list[ExportJob]] = OncePerKey()
+        # Jobs a state holds (seen by diff, read or create), with their batches.
+        self.held = HeldJobs()
+        # Each sandbox's jobs of the last day, listed once before its first submit.
+        self.recent_jobs: OncePerKey[list[ExportJob]] = OncePerKey()
         self._client: AepClient | None = None
         self._client_lock = threading.Lock()
         self._said: set[str] = set()

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AepError, AepNotFoundError
+from .claims import removal, tag_path
 from .diff import changed, changed_keys
 from .inputs import DATASET_INPUTS, check_dataset_inputs
-from .reconcile import CREATE_TOKEN_TAG, create_or_adopt, find_dataset_by_token, lookup_delays
+from .reconcile import CREATE_TOKEN_TAG, resolve_lost_dataset, submit_once
 from .resource import ResourceCore
 from .results import GONE, Created, DiffOutcome, ReadOutcome
 
@@ -78,13 +79,10 @@ class DatasetCore(ResourceCore):
 
         token = uuid.uuid4().hex
         body = dataset_create_request(inputs, {CREATE_TOKEN_TAG: [token]})
-        dataset_id = create_or_adopt(
+        dataset_id = submit_once(
             self.ctx,
-            "dataset",
             lambda: client.create_dataset(body, sandbox=sandbox),
-            lambda: find_dataset_by_token(client, token, sandbox),
-            lookup_delays(client.settings.http_timeout),
-            sleep=self.ctx.sleep,
+            lambda exc: resolve_lost_dataset(self.ctx, exc, token, sandbox),
         )
         self.ctx.fresh_datasets.add(sandbox, dataset_id)
         record = self._read_back(dataset_id, sandbox, "created")
@@ -119,23 +117,10 @@ class DatasetCore(ResourceCore):
     def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         inputs = self.valid_inputs(news)
         sandbox = self.sandbox_of(olds)
-        client = self.ctx.client()
-        patch: dict[str, Any] = {}
-        if changed(olds.get("name"), inputs.get("name")):
-            patch["name"] = inputs["name"]
-        if changed(olds.get("description"), inputs.get("description")):
-            patch["description"] = inputs.get("description") or ""
         try:
-            if changed(olds.get("tags"), inputs.get("tags")):
-                # Catalog replaces the whole tags object: keep the tags this resource does not
-                # manage.
-                live = client.get_dataset(id_, sandbox=sandbox).tags or {}
-                managed_before = set((olds.get("tags") or {}).keys())
-                merged = {k: list(v) for k, v in live.items() if k not in managed_before}
-                merged.update({k: list(v) for k, v in (inputs.get("tags") or {}).items()})
-                patch["tags"] = merged
-            if patch:
-                client.update_dataset(id_, patch, sandbox=sandbox)
+            operations = _patch_operations(olds, inputs)
+            if operations:
+                self.ctx.client().patch_dataset(id_, operations, sandbox=sandbox)
         except AepNotFoundError as exc:
             raise exc.with_message(
                 f"{exc.message}. It was deleted outside Pulumi: run `pulumi refresh` (or "
@@ -147,3 +132,24 @@ class DatasetCore(ResourceCore):
 
     def delete(self, id_: str, props: Mapping[str, Any]) -> None:
         self.ctx.client().delete_dataset(id_, sandbox=self.sandbox_of(props))
+
+
+def _patch_operations(olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The JSON Patch of an in-place update: each changed field, and each managed tag on its
+    own, so that tags this resource does not manage (AEP's, other tools', the export jobs'
+    claims) are never touched, and no read is needed first."""
+    operations: list[dict[str, Any]] = []
+    if changed(olds.get("name"), inputs.get("name")):
+        operations.append({"op": "add", "path": "/name", "value": inputs["name"]})
+    if changed(olds.get("description"), inputs.get("description")):
+        operations.append(
+            {"op": "add", "path": "/description", "value": inputs.get("description") or ""}
+        )
+    old_tags = olds.get("tags") or {}
+    new_tags = inputs.get("tags") or {}
+    for name in sorted(set(old_tags) | set(new_tags)):
+        if name not in new_tags:
+            operations.extend(removal(tag_path(name)))
+        elif changed(old_tags.get(name), new_tags[name]):
+            operations.append({"op": "add", "path": tag_path(name), "value": list(new_tags[name])})
+    return operations

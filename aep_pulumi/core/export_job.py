@@ -7,23 +7,24 @@ cancelled/deleted in AEP before the error is raised, so nothing is left behind.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..aep.statuses import BATCH_DONE, BATCH_GONE, STATUS_FAILED, STATUS_SUCCEEDED
+from ..aep.ids import job_id_text
+from ..aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
+from .claims import DatasetClaims, request_fingerprint
 from .diff import changed_keys
+from .earlier_runs import EarlierRuns
 from .files import batch_files
+from .forgotten import DONE, GONE, UNKNOWN_BATCH, batch_verdict, judged_batches
 from .inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs
 from .job_state import describe_job_errors, inputs_from_job, job_outputs
-from .reconcile import (
-    create_or_adopt,
-    find_submitted_job,
-    lookup_delays,
-    warn_about_unfinished_twins,
-)
+from .reconcile import LostJobSearch, submit_once
 from .resource import ResourceCore
-from .results import GONE, Created, DiffOutcome, ReadOutcome
+from .results import GONE as GONE_OUTCOME
+from .results import Created, DiffOutcome, ReadOutcome
 from .state import upgraded
 from .values import without_internal
 from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
@@ -32,10 +33,6 @@ if TYPE_CHECKING:
     from ..aep.client import AepClient
     from ..aep.models import ExportJob
 
-# How far before the POST a lost job's creationTime may lie: AEP's clock, as estimated from the
-# `Date` header (one-second resolution), or ours when no header was seen yet.
-RECONCILE_SKEW_MS = 2_000
-RECONCILE_SKEW_UNKNOWN_CLOCK_MS = 10_000
 REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
 UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds", "report_files")
 
@@ -49,11 +46,18 @@ class ExportJobCore(ResourceCore):
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
         inputs = self.new_inputs(news)
         olds = upgraded(olds)
+        self._held(olds)
         replaces = changed_keys(olds, inputs, REPLACE_ON)
         if olds.get("status") == STATUS_FAILED:
             # A job that failed (seen on refresh) is re-run on the next `up`.
             replaces.append("status")
         return DiffOutcome(replaces=replaces, updates=changed_keys(olds, inputs, UPDATE_IN_PLACE))
+
+    def _held(self, state: Mapping[str, Any], job_id: Any = None) -> None:
+        """Note that a state holds this job (and its batches), as diff and read see it."""
+        job_id = job_id_text(state.get("job_id") if job_id is None else job_id)
+        if job_id is not None:
+            self.ctx.held.add(self.sandbox_of(state), int(job_id), judged_batches(state))
 
     def _state(
         self, inputs: Mapping[str, Any], job: ExportJob, files: Any = None
@@ -94,7 +98,8 @@ class ExportJobCore(ResourceCore):
         return f"job {job_id} was cancelled and deleted in AEP"
 
     def _submit(self, inputs: Mapping[str, Any], sandbox: str) -> ExportJob:
-        """POST the job once; a lost answer is reconciled, never blindly repeated."""
+        """POST the job once, unless an earlier run left this very job; a lost answer is
+        resolved by looking (:mod:`.reconcile`), never by submitting again."""
         client = self.ctx.client()
         # Here, not at the top: the payloads are pydantic models, which check and diff never need.
         from .payloads import export_job_request
@@ -103,43 +108,28 @@ class ExportJobCore(ResourceCore):
         body = export_job_request(inputs)
         api_body = body.to_api()
         dataset_id = str(inputs["dataset_id"])
-        warn_about_unfinished_twins(self.ctx, api_body, sandbox, exclude=jobs.claimed(sandbox))
-        skew = (
-            RECONCILE_SKEW_MS
-            if client.server_clock_offset_ms is not None
-            else RECONCILE_SKEW_UNKNOWN_CLOCK_MS
-        )
-        # Jobs created since just before this call (by AEP's clock) can be this request's, if
-        # its answer is lost.
-        since_ms = client.server_now_ms() - skew
+        owner = str(inputs.get("owner") or "")
+        fingerprint = request_fingerprint(api_body, inputs.get("triggers"))
+        earlier = EarlierRuns(self.ctx, sandbox, dataset_id, api_body, owner, fingerprint)
+        adopted = earlier.adopt_or_warn()
+        if adopted is not None:
+            return adopted
+        claims = DatasetClaims(self.ctx, sandbox, dataset_id)
+        sent_wall, started = time.time(), self.ctx.monotonic()
 
         def submit() -> ExportJob:
             with jobs.submitting(sandbox, dataset_id):
-                return client.create_export_job(body, sandbox=sandbox)
+                job = client.create_export_job(body, sandbox=sandbox)
+                # Claimed before the in-flight count drops: a sibling whose answer was lost
+                # must never see this job unclaimed.
+                jobs.claim(sandbox, job.id)
+            claims.claim(job.id, owner, fingerprint)
+            return job
 
-        def find() -> ExportJob | None:
-            settled = jobs.wait_for_other_submits(
-                sandbox, dataset_id, client.settings.http_timeout + 5
-            )
-            return find_submitted_job(
-                client,
-                api_body,
-                sandbox,
-                since_ms,
-                exclude=jobs.claimed(sandbox),
-                others_in_flight=not settled,
-            )
-
-        job = create_or_adopt(
-            self.ctx,
-            "export job",
-            submit,
-            find,
-            lookup_delays(client.settings.http_timeout),
-            sleep=self.ctx.sleep,
+        search = LostJobSearch(
+            self.ctx, sandbox, dataset_id, api_body, owner, fingerprint, sent_wall
         )
-        jobs.claim(sandbox, job.id)
-        return job
+        return submit_once(self.ctx, submit, lambda exc: search.resolve(exc, started))
 
     def create(self, props: Mapping[str, Any]) -> Created:
         inputs = self.valid_inputs(props)
@@ -181,26 +171,14 @@ class ExportJobCore(ResourceCore):
 
     def _judge_forgotten(self, id_: str, props: Mapping[str, Any], sandbox: str) -> ReadOutcome:
         """AEP no longer knows the job: its batches say whether the export happened."""
-        recorded = [props.get("batch_id")] + [
-            b.get("batch_id") for b in props.get("batches") or [] if isinstance(b, Mapping)
-        ]
-        batch_ids = [b for b in recorded if isinstance(b, str) and b]
-        if not batch_ids:
-            return GONE
-        client = self.ctx.client()
-        statuses = []
-        for batch_id in batch_ids:
-            try:
-                statuses.append(str(client.get_batch(batch_id, sandbox=sandbox).get("status")))
-            except AepNotFoundError:
-                statuses.append("missing")
+        verdict, statuses = batch_verdict(self.ctx, sandbox, judged_batches(props))
+        if verdict in (GONE, UNKNOWN_BATCH):
+            return GONE_OUTCOME
         kept = without_internal(props)
-        if all(s.lower() in BATCH_DONE for s in statuses):
+        if verdict == DONE:
             # The export happened; AEP merely forgot the job record.
             kept["status"] = STATUS_SUCCEEDED
             return ReadOutcome(id_, kept)
-        if any(s.lower() in BATCH_GONE or s == "missing" for s in statuses):
-            return GONE
         self.ctx.log.warn(
             f"export job {id_} is no longer known to AEP and its batch is still "
             f"{', '.join(sorted(set(statuses)))}; keeping it until the batch ends"
@@ -210,6 +188,7 @@ class ExportJobCore(ResourceCore):
 
     def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
         sandbox = self.sandbox_of(props)
+        self._held(props, id_)
         try:
             job = self.ctx.client().get_export_job(id_, sandbox=sandbox)
         except AepNotFoundError:
@@ -276,4 +255,8 @@ class ExportJobCore(ResourceCore):
 
     def delete(self, id_: str, props: Mapping[str, Any]) -> None:
         # Cancels a running job, deletes a finished one's record; 404 means already gone.
-        self.ctx.client().cancel_export_job(id_, sandbox=self.sandbox_of(props))
+        sandbox = self.sandbox_of(props)
+        self.ctx.client().cancel_export_job(id_, sandbox=sandbox)
+        dataset_id = props.get("dataset_id")
+        if isinstance(dataset_id, str) and dataset_id and job_id_text(id_) is not None:
+            DatasetClaims(self.ctx, sandbox, dataset_id).release(int(id_))

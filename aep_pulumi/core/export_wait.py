@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
 from .diff import changed_keys
 from .files import files_by_job
+from .forgotten import DONE, batch_verdict
 from .inputs import WAIT_INPUTS, check_wait_inputs
 from .job_state import describe_job_errors
 from .resource import ResourceCore
@@ -51,6 +53,9 @@ class ExportWaitCore(ResourceCore):
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
         inputs = self.new_inputs(news)
         olds = upgraded(olds)
+        for job_id, batch_id in (olds.get("batch_ids") or {}).items():
+            if job_id_text(job_id) is not None:
+                self.ctx.held.add(self.sandbox_of(olds), int(job_id_text(job_id) or 0), [batch_id])
         # Order does not matter: the same set of jobs is the same wait.
         if (
             isinstance(inputs.get("job_ids"), list)
@@ -97,10 +102,7 @@ class ExportWaitCore(ResourceCore):
             progress=self.ctx.log.info,
             warn=self.ctx.log.warn,
         )
-        if outcome.missing:
-            raise AepNotFoundError(
-                f"export job(s) {', '.join(map(str, sorted(outcome.missing)))} no longer exist in AEP; {REFRESH_HINT}"
-            )
+        self._judge_missing(outcome, sandbox)
         failed = outcome.failed
         if failed:
             details = "; ".join(f"job {j.id}: {describe_job_errors(j)}" for j in failed)
@@ -124,6 +126,48 @@ class ExportWaitCore(ResourceCore):
             f"all {len(job_ids)} export job(s) SUCCEEDED ({outcome.polls} status requests)"
         )
         return Created(",".join(map(str, job_ids)), self._state(inputs, outcome))
+
+    def _judge_missing(self, outcome: WaitOutcome, sandbox: str) -> None:
+        """Jobs AEP no longer knows: a forgotten job whose batches hold its data SUCCEEDED (the
+        export happened, as a refresh of the job resource also finds); a job this run saw in
+        another sandbox is reported as such; any other is an error."""
+        from ..aep.models import ExportJob
+
+        gone, elsewhere = [], {}
+        for job_id in sorted(outcome.missing):
+            batches = self.ctx.held.batches(sandbox, job_id)
+            verdict, _ = batch_verdict(self.ctx, sandbox, batches)
+            if verdict == DONE:
+                outcome.missing.discard(job_id)
+                outcome.jobs[job_id] = ExportJob.model_validate(
+                    {
+                        "id": job_id,
+                        "status": STATUS_SUCCEEDED,
+                        "destination": {"batchId": batches[0]},
+                    }
+                )
+                self.ctx.log.info(
+                    f"export job {job_id} is no longer known to AEP, but its batch holds the "
+                    "export: counted as SUCCEEDED"
+                )
+                continue
+            seen_in = self.ctx.held.sandboxes(job_id) | self.ctx.jobs.sandboxes_of(job_id)
+            other = sorted(seen_in - {sandbox})
+            if other:
+                elsewhere[job_id] = other[0]
+            else:
+                gone.append(job_id)
+        if elsewhere:
+            listed = ", ".join(f"{j} (in sandbox {s!r})" for j, s in elsewhere.items())
+            raise AepNotFoundError(
+                f"export job(s) {listed} are not in sandbox {sandbox!r}, where this "
+                "ProfileExportWait looks: set its sandbox_name to the jobs' sandbox"
+            )
+        if gone:
+            raise AepNotFoundError(
+                f"export job(s) {', '.join(map(str, gone))} no longer exist in sandbox "
+                f"{sandbox!r}, and no batch of theirs shows the export; {REFRESH_HINT}"
+            )
 
     def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
         sandbox = self.sandbox_of(props)

@@ -47,6 +47,9 @@ JOB_INPUTS = (
     "wait_timeout_seconds",
     "report_files",
     "sandbox_name",
+    # Who claims the job on the target dataset (`<org>/<project>/<stack>/<resource name>`); set
+    # by the resource, never compared by diff.
+    "owner",
 )
 JOB_OUTPUTS = (
     "job_id",
@@ -149,6 +152,7 @@ def check_export_job_inputs(
         ),
         "report_files": v.boolean("report_files", props.get("report_files"), True),
         "sandbox_name": v.sandbox("sandbox_name", props.get("sandbox_name")),
+        "owner": v.string("owner", props.get("owner")),
     }
     if out["segment_per_batch"] is True and not out["segments"]:
         v.fail("segment_per_batch", "needs `segments`: one batch is written per listed segment")
@@ -227,6 +231,10 @@ def _check_segments(v: Validation, value: Any) -> Any:
                 }
             )
         )
+    ids = [s.get("segment_id") for s in out if isinstance(s, Mapping)]
+    named = [i for i in ids if isinstance(i, str)]
+    for twice in sorted({i for i in named if named.count(i) > 1}):
+        v.fail("segments", f"lists segment {twice!r} twice")
     return out
 
 

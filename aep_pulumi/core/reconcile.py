@@ -1,28 +1,30 @@
-"""Reconciling creates whose answer was lost, so that nothing is duplicated or orphaned.
+"""Creates whose answer was lost: find out what AEP did, never submit twice.
 
 When a ``POST`` may have taken effect (no answer, a 5xx after the body was sent, an unreadable
-2xx) the client raises instead of retrying. Here the provider finds out what happened:
+2xx) the client raises instead of retrying, and the create is never submitted again: AEP may
+process a request after the client gave up, and list a new job only tens of seconds later.
+Instead the create looks, for ``aep:lostAnswerSearchSeconds`` (AEP's time, not the HTTP
+timeout's):
 
-* datasets carry a one-off tag (``aep-pulumi/createToken: <uuid>``) looked up through Catalog's
-  ``tags`` filter;
-* export jobs are looked up among the jobs created since just before the call (by AEP's clock),
-  paging back as far as that takes, compared with the request on whatever each record carries
-  (:mod:`aep_pulumi.job_match`). Jobs this provider process already owns are never candidates.
-  Two or more candidates: nothing is adopted and nothing is submitted again (an error lists
-  them).
-
-Found: the object is adopted and the create goes on. Not found after a few lookups spread over
-about twice the HTTP timeout (a slow server may still be working on it): the create is tried once
-more; if that is lost too, the error says that nothing was created.
+* a dataset carries a one-off tag (``aep-pulumi/createToken: <uuid>``), found through Catalog's
+  ``tags`` filter: the dataset with that token is this create's, adopted as soon as it is seen;
+* an export job carries nothing of its own, so the job listing is watched until the window
+  closes: the request's send time (in AEP's clock) to the end of the search. The jobs created in
+  the window that could be this request's (:mod:`.job_match`), that no stack claims
+  (:mod:`.claims`) and that this run does not hold are the candidates. Exactly one: it is this
+  request's job and is adopted (and claimed). None, or several: the create fails, saying what to
+  check; the lost request stays recorded on the dataset, and the next ``up`` looks again.
 """
 
 from __future__ import annotations
 
-import time
+import datetime
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import AepError, AepOwnershipError
+from .claims import Claim, DatasetClaims, LostAnswer
 from .context import Context
 from .job_match import Verdict, compare_job
 
@@ -31,74 +33,34 @@ if TYPE_CHECKING:
     from ..aep.models import ExportJob
 
 CREATE_TOKEN_TAG = "aep-pulumi/createToken"
+# How far AEP's `creationTime` may lie before our estimate of the send time: `Date` has a
+# one-second resolution, and AEP's own machines may disagree a little.
+SKEW_MARGIN_MS = 2_000
+# Before any answer told us AEP's clock: a machine's clock may be minutes off (a resumed VM).
+UNKNOWN_CLOCK_MARGIN_MS = 10 * 60_000
+# A listing search stops here (100 jobs a page): far more jobs than minutes of AEP's history.
+MAX_SEARCH_PAGES = 200
 T = TypeVar("T")
 
 
-def lookup_delays(http_timeout: float) -> list[float]:
-    """Pauses before each lookup: at once, then spread over ~1.75 x the HTTP timeout."""
-    return [0.0, http_timeout / 4, http_timeout / 2, http_timeout]
+@dataclass(frozen=True)
+class Window:
+    """Creation times (AEP's epoch ms) that a request's job can have."""
+
+    start_ms: int
+    end_ms: int
+
+    def holds(self, job: ExportJob) -> bool:
+        created = job.creation_time
+        return created is None or self.start_ms <= created <= self.end_ms
 
 
-def find_with_delays(
-    find: Callable[[], T | None], delays: list[float], sleep: Callable[[float], None] = time.sleep
-) -> T | None:
-    for delay in delays:
-        if delay:
-            sleep(delay)
-        found = find()
-        if found is not None:
-            return found
-    return None
-
-
-def create_or_adopt(
-    ctx: Context,
-    what: str,
-    attempt: Callable[[], T],
-    find: Callable[[], T | None],
-    delays: list[float],
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-) -> T:
-    """Run ``attempt``; on a maybe-applied failure adopt what ``find`` finds, else retry once."""
-    for tries_left in (1, 0):
-        try:
-            return attempt()
-        except AepError as exc:
-            if not exc.maybe_applied:
-                raise
-            try:
-                found = find_with_delays(find, delays, sleep)
-            except AepOwnershipError as ambiguous:
-                raise ambiguous.with_message(f"{exc.message}; {ambiguous.message}") from None
-            except AepError as lookup_error:
-                raise exc.with_message(
-                    f"{exc.message}; checking whether the {what} was created failed too "
-                    f"({lookup_error}); it may exist in AEP"
-                ) from None
-            if found is not None:
-                ctx.log.warn(
-                    f"{exc.operation or what}: {exc.message}; the {what} was created all the same and is adopted"
-                )
-                return found
-            if not tries_left:
-                raise exc.with_message(
-                    f"{exc.message}; AEP shows no {what} from this request, so nothing was created"
-                ) from None
-            ctx.log.warn(
-                f"{exc.operation or what}: {exc.message}; AEP shows no {what} from it, trying once more"
-            )
-    raise AssertionError("unreachable")
-
-
-def find_dataset_by_token(client: AepClient, token: str, sandbox: str) -> str | None:
-    found = client.list_datasets(sandbox=sandbox, tags=f"{CREATE_TOKEN_TAG}:{token}")
-    matching = [k for k, v in found.items() if token in (v.tags or {}).get(CREATE_TOKEN_TAG, [])]
-    return sorted(matching)[0] if matching else None
-
-
-# A listing search stops here (100 jobs a page): far more jobs than minutes of AEP's history.
-MAX_SEARCH_PAGES = 200
+def window_after(client: AepClient, sent_wall: float, search_seconds: float) -> Window:
+    """The window of a request sent at ``sent_wall`` (our clock), in AEP's clock as the latest
+    answer tells it; wider when no answer has told it yet."""
+    margin = SKEW_MARGIN_MS if client.clock.offset_ms is not None else UNKNOWN_CLOCK_MARGIN_MS
+    sent = client.clock.to_server_ms(sent_wall)
+    return Window(sent - margin, sent + int(search_seconds * 1000) + margin)
 
 
 def jobs_since(client: AepClient, sandbox: str, since_ms: int) -> Iterator[ExportJob]:
@@ -109,8 +71,27 @@ def jobs_since(client: AepClient, sandbox: str, since_ms: int) -> Iterator[Expor
         yield job
 
 
-def _record(job: ExportJob) -> dict[str, Any]:
+def job_record(job: ExportJob) -> dict[str, Any]:
+    """A job as the API returned it, for :func:`~.job_match.compare_job`."""
     return job.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+def look_alikes(
+    jobs: Iterator[ExportJob] | list[ExportJob],
+    body: Mapping[str, Any],
+    *,
+    window: Window | None = None,
+    exclude: set[int] | frozenset[int] = frozenset(),
+) -> list[tuple[ExportJob, Verdict, str]]:
+    """The jobs that could be ``body``'s result: in the window, not excluded, not DIFFERENT."""
+    found: list[tuple[ExportJob, Verdict, str]] = []
+    for job in jobs:
+        if job.id in exclude or (window is not None and not window.holds(job)):
+            continue
+        verdict, reason = compare_job(job_record(job), body)
+        if verdict is not Verdict.DIFFERENT:
+            found.append((job, verdict, reason))
+    return found
 
 
 def find_submitted_job(
@@ -124,25 +105,14 @@ def find_submitted_job(
 ) -> ExportJob | None:
     """The one job created at or after ``since_ms`` that could be this request's.
 
-    Pages through the listing (newest first) back to ``since_ms``. Jobs in ``exclude`` (those
-    this process already owns) are skipped. When several jobs could be ours, raises
-    :class:`AepOwnershipError` listing them: adopting the wrong one would give this resource
-    another export's batch. While ``others_in_flight`` (other creates to the same dataset whose
-    answers have not come back), a lone candidate is adopted only if its record shows every key
-    of the request.
+    Jobs in ``exclude`` are skipped. Several candidates raise :class:`AepOwnershipError` listing
+    them (adopting the wrong one would give this resource another export's batch). While
+    ``others_in_flight`` (other creates to the same dataset whose answers have not come back), a
+    lone candidate is adopted only if its record shows every key of the request.
     """
-    exclude = exclude or set()
-    candidates: list[tuple[ExportJob, str]] = []
-    certain = False
-    for job in jobs_since(client, sandbox, since_ms):
-        if job.id in exclude:
-            continue
-        verdict, reason = compare_job(_record(job), body)
-        if verdict is not Verdict.DIFFERENT:
-            candidates.append((job, reason))
-            certain = verdict is Verdict.SAME
-    if len(candidates) == 1 and others_in_flight and not certain:
-        job, reason = candidates[0]
+    candidates = look_alikes(jobs_since(client, sandbox, since_ms), body, exclude=exclude or set())
+    if len(candidates) == 1 and others_in_flight and candidates[0][1] is not Verdict.SAME:
+        job, _, reason = candidates[0]
         raise AepOwnershipError(
             f"export job {job.id} ({reason}) could be its result, but so could the answer of "
             "another create to the same dataset that has not come back yet. It was not adopted "
@@ -151,55 +121,205 @@ def find_submitted_job(
             operation="create export job",
         )
     if len(candidates) > 1:
-        listed = ", ".join(f"{job.id} ({reason})" for job, reason in candidates)
-        raise AepOwnershipError(
-            f"{len(candidates)} export jobs created since the request could be its result: "
-            f"{listed}. None was adopted and the request was not submitted again; keep the right "
-            "one with `ProfileExportJob.get(name, id)` and cancel the others "
-            "(DELETE /data/core/ups/export/jobs/{id})",
-            operation="create export job",
-        )
+        raise ambiguity([(job, reason) for job, _, reason in candidates])
     return candidates[0][0] if candidates else None
 
 
-# How far back to look for a job left running by an interrupted `up` (the listing's `status`
-# filter cannot ask for PROCESSING: the spec allows NEW, SUCCEEDED and FAILED only).
-UNFINISHED_HORIZON_MS = 24 * 3600 * 1000
+def ambiguity(candidates: list[tuple[ExportJob, str]]) -> AepOwnershipError:
+    """The refusal to pick one of several jobs that could be a request's."""
+    listed = ", ".join(f"{job.id} ({reason})" for job, reason in candidates)
+    return AepOwnershipError(
+        f"{len(candidates)} export jobs no stack claims could be its result: {listed}. None "
+        "was adopted and the request was not submitted again; keep the right one with "
+        "`ProfileExportJob.get(name, id)` and cancel the others "
+        "(DELETE /data/core/ups/export/jobs/{id})",
+        operation="create export job",
+    )
 
 
-def warn_about_unfinished_twins(
-    ctx: Context, body: Mapping[str, Any], sandbox: str, *, exclude: set[int]
-) -> list[int]:
-    """Warn about unfinished jobs that could be an earlier, interrupted run of this request.
+def _iso(ms: int) -> str:
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).isoformat(
+        timespec="seconds"
+    )
 
-    They are not adopted: a replacement forced by ``triggers`` must start a new job. Returns
-    their ids. A failed lookup only costs the warning.
-    """
-    dataset_id = str((body.get("destination") or {}).get("datasetId") or "")
-    if (sandbox, dataset_id) in ctx.fresh_datasets:
-        return []
-    client = ctx.client()
 
-    def unfinished_jobs() -> list[ExportJob]:
-        horizon = client.server_now_ms() - UNFINISHED_HORIZON_MS
-        return [job for job in jobs_since(client, sandbox, horizon) if not job.is_terminal]
+@dataclass
+class LostJobSearch:
+    """The search for the job of one lost ``POST /export/jobs``."""
 
-    try:
-        unfinished = ctx.unfinished.get(sandbox, unfinished_jobs)
-    except AepError as exc:
-        ctx.log.warn(f"could not look for unfinished export jobs left by an interrupted run: {exc}")
-        return []
-    twins = [
-        job
-        for job in unfinished
-        if job.id not in exclude and compare_job(_record(job), body)[0] is not Verdict.DIFFERENT
-    ]
-    if twins:
-        ids = ", ".join(f"{job.id} ({job.status})" for job in twins)
-        ctx.log.warn(
-            f"export job(s) {ids} on dataset {twins[0].dataset_id} could be this export, left "
-            "running by an interrupted `pulumi up` (the state does not know them). A new job is "
-            "submitted all the same. If they are not wanted, cancel them: "
-            "DELETE /data/core/ups/export/jobs/<id> (what `pulumi destroy` does)"
+    ctx: Context
+    sandbox: str
+    dataset_id: str
+    body: Mapping[str, Any]
+    owner: str
+    fingerprint: str
+    sent_wall: float
+
+    @property
+    def search_seconds(self) -> float:
+        return self.ctx.settings().lost_answer_search
+
+    def candidates(
+        self, window: Window, claims: Mapping[int, Claim]
+    ) -> list[tuple[ExportJob, str]]:
+        client = self.ctx.client()
+        exclude = (
+            self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox) | set(claims)
         )
-    return [job.id for job in twins]
+        return [
+            (job, reason)
+            for job, _, reason in look_alikes(
+                jobs_since(client, self.sandbox, window.start_ms),
+                self.body,
+                window=window,
+                exclude=exclude,
+            )
+        ]
+
+    def watch(self, deadline: float) -> None:
+        """Poll the listing, with backoff, until ``deadline`` (monotonic): say what appears."""
+        interval, seen = 1.0, set()
+        while True:
+            window = window_after(self.ctx.client(), self.sent_wall, self.search_seconds)
+            try:
+                for job, _ in self.candidates(window, {}):
+                    if job.id not in seen:
+                        seen.add(job.id)
+                        self.ctx.log.info(
+                            f"export job {job.id} into dataset {self.dataset_id} appeared in "
+                            "the listing; the search goes on until its window closes"
+                        )
+            except AepError as exc:
+                self.ctx.log.warn(f"looking for the lost export job: {exc}; still looking")
+            now = self.ctx.monotonic()
+            if now >= deadline:
+                return
+            self.ctx.sleep(min(interval, deadline - now))
+            interval = min(interval * 1.5, 15.0)
+
+    def decide(self, lost: LostAnswer | None) -> ExportJob | None:
+        """After the window closed: the one unclaimed candidate, adopted and claimed; ``None``
+        when there is none; :class:`AepOwnershipError` when there are several."""
+        claims = DatasetClaims(self.ctx, self.sandbox, self.dataset_id)
+        window = window_after(self.ctx.client(), self.sent_wall, self.search_seconds)
+        found = self.candidates(window, claims.read()[0])
+        if len(found) > 1:
+            raise ambiguity(found)
+        if not found:
+            return None
+        job = found[0][0]
+        self.ctx.jobs.claim(self.sandbox, job.id)
+        claims.claim(job.id, self.owner, self.fingerprint, resolves=lost)
+        return job
+
+    def not_found(self, exc: AepError, lost: LostAnswer | None) -> AepError:
+        """The error of a search that found nothing: it never claims that nothing was created."""
+        sent = self.ctx.client().clock.to_server_ms(self.sent_wall)
+        recorded = (
+            f"(the request is recorded on dataset {self.dataset_id} as tag {lost.tag})"
+            if lost is not None
+            else "(recording the request on the dataset failed, so it will not know it)"
+        )
+        return exc.with_message(
+            f"{exc.message}. AEP listed no job from this request within "
+            f"{self.search_seconds:g}s (aep:lostAnswerSearchSeconds) of sending it, but it may "
+            f"still appear: the next `pulumi up` looks for it again and adopts it if it is this "
+            f"resource's {recorded}. To check: GET /data/core/ups/export/jobs, for a job into "
+            f"dataset {self.dataset_id} created after {_iso(sent)}"
+        )
+
+    def resolve(self, exc: AepError, started: float) -> ExportJob:
+        """Record the lost request, watch the listing until the window closes, then decide."""
+        sent_ms = self.ctx.client().clock.to_server_ms(self.sent_wall)
+        claims = DatasetClaims(self.ctx, self.sandbox, self.dataset_id)
+        lost = claims.record_lost(self.owner, self.fingerprint, sent_ms)
+        self.ctx.log.warn(
+            f"{exc.operation or 'create export job'}: {exc.message}; watching the job listing "
+            f"for up to {self.search_seconds:g}s for the job AEP may have made"
+        )
+        self.watch(started + self.search_seconds)
+        try:
+            job = self.decide(lost)
+        except AepOwnershipError as ambiguous:
+            raise ambiguous.with_message(f"{exc.message}; {ambiguous.message}") from None
+        except AepError as lookup_error:
+            raise self.not_found(
+                exc.with_message(f"{exc.message}; the last look failed ({lookup_error})"), lost
+            ) from None
+        if job is None:
+            raise self.not_found(exc, lost) from None
+        self.ctx.log.warn(
+            f"{exc.operation or 'create export job'}: {exc.message}; export job {job.id} is the "
+            "only job of this request that no stack claims, so it was created all the same and "
+            "is adopted"
+        )
+        return job
+
+
+def submit_once(
+    ctx: Context,
+    attempt: Callable[[], T],
+    resolve: Callable[[AepError], T],
+) -> T:
+    """Run ``attempt`` once; a failure that may have taken effect goes to ``resolve`` (which
+    returns what was made, or raises), never to a second attempt."""
+    try:
+        return attempt()
+    except AepError as exc:
+        if not exc.maybe_applied:
+            raise
+        return resolve(exc)
+
+
+def find_dataset_by_token(client: AepClient, token: str, sandbox: str) -> str | None:
+    found = client.list_datasets(sandbox=sandbox, tags=f"{CREATE_TOKEN_TAG}:{token}")
+    matching = [k for k, v in found.items() if token in (v.tags or {}).get(CREATE_TOKEN_TAG, [])]
+    return sorted(matching)[0] if matching else None
+
+
+def resolve_lost_dataset(ctx: Context, exc: AepError, token: str, sandbox: str) -> str:
+    """The dataset a lost ``POST /dataSets`` made, found by its create token (polled until the
+    search ends), or an error saying what to look for."""
+    client = ctx.client()
+    search = ctx.settings().lost_answer_search
+    deadline = ctx.monotonic() + search
+    interval = 0.5
+    failure: AepError | None = None
+    while True:
+        try:
+            found = find_dataset_by_token(client, token, sandbox)
+        except AepError as lookup_error:
+            found, failure = None, lookup_error
+        if found is not None:
+            ctx.log.warn(
+                f"{exc.operation or 'create dataset'}: {exc.message}; the dataset was created "
+                "all the same and is adopted"
+            )
+            return found
+        now = ctx.monotonic()
+        if now >= deadline:
+            break
+        ctx.sleep(min(interval, deadline - now))
+        interval = min(interval * 1.5, 10.0)
+    looked = f"; the last look failed ({failure})" if failure is not None else ""
+    raise exc.with_message(
+        f"{exc.message}{looked}. Catalog showed no dataset from this request within {search:g}s "
+        f"(aep:lostAnswerSearchSeconds); it may still appear, tagged {CREATE_TOKEN_TAG}:{token}. "
+        f"If it does, delete it or adopt it with `Dataset.get(name, id)`"
+    ) from None
+
+
+__all__ = [
+    "CREATE_TOKEN_TAG",
+    "LostJobSearch",
+    "Window",
+    "ambiguity",
+    "find_dataset_by_token",
+    "find_submitted_job",
+    "job_record",
+    "jobs_since",
+    "look_alikes",
+    "resolve_lost_dataset",
+    "submit_once",
+    "window_after",
+]

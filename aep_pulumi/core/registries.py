@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -35,6 +35,11 @@ class JobRegistry:
         with self._cond:
             return {job_id for space, job_id in self._claimed if space == sandbox}
 
+    def sandboxes_of(self, job_id: int) -> set[str]:
+        """The sandboxes in which this process submitted or adopted a job with this id."""
+        with self._cond:
+            return {space for space, known in self._claimed if known == int(job_id)}
+
     @contextlib.contextmanager
     def submitting(self, sandbox: str, dataset_id: str) -> Iterator[None]:
         key = (sandbox, dataset_id)
@@ -52,6 +57,35 @@ class JobRegistry:
         key = (sandbox, dataset_id)
         with self._cond:
             return self._cond.wait_for(lambda: self._in_flight.get(key, 0) <= 0, timeout)
+
+
+class HeldJobs:
+    """Export jobs a state holds, as this process saw them (diff, read, create), with their
+    batches: a job AEP forgot is judged by them, and no search ever takes one for a leftover."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._batches: dict[tuple[str, int], tuple[str, ...]] = {}
+
+    def add(self, sandbox: str, job_id: int, batch_ids: Iterable[Any] = ()) -> None:
+        known = tuple(b for b in batch_ids if isinstance(b, str) and b)
+        with self._lock:
+            self._batches[(sandbox, int(job_id))] = known or self._batches.get(
+                (sandbox, int(job_id)), ()
+            )
+
+    def ids(self, sandbox: str) -> set[int]:
+        with self._lock:
+            return {job_id for space, job_id in self._batches if space == sandbox}
+
+    def batches(self, sandbox: str, job_id: int) -> tuple[str, ...]:
+        with self._lock:
+            return self._batches.get((sandbox, int(job_id)), ())
+
+    def sandboxes(self, job_id: int) -> set[str]:
+        """The sandboxes in which a job with this id was seen."""
+        with self._lock:
+            return {space for space, known in self._batches if known == int(job_id)}
 
 
 class IdSet:

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 from ..aep.statuses import KNOWN_STATUSES, STATUS_FAILED
 from ..config import DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX
-from ..errors import AepNotFoundError, AepThrottledError
+from ..errors import (
+    AepConnectionError,
+    AepNotFoundError,
+    AepResponseError,
+    AepServerError,
+    AepThrottledError,
+)
 
 if TYPE_CHECKING:
     from ..aep.client import AepClient
@@ -29,6 +35,8 @@ LIST_POLL_THRESHOLD = 2
 LIST_PAGE_SIZE = 100
 # GETs in flight at once for jobs no listing showed.
 MAX_PARALLEL_GETS = 4
+# Failures of a status check that say nothing about the job (after the client's own retries).
+TRANSIENT = (AepServerError, AepConnectionError, AepResponseError)
 # Each interval is at most this share of the time waited so far.
 DEFAULT_FRACTION = 0.24
 
@@ -229,14 +237,17 @@ def wait_for_jobs(
     ``heartbeat_every`` seconds. Unknown statuses are reported once through ``warn`` and treated
     as still running. A job that AEP stops returning (404) is recorded in ``missing``. When AEP
     keeps throttling (429 after the client's own retries) the round is skipped and the interval
-    grows.
+    grows; an outage (5xx, dropped connections, unreadable answers, IMS failing, after the
+    client's own retries) skips rounds the same way until it ends. Only a terminal status, the
+    deadline, or a definitive refusal (401/403, a 4xx) ends the wait.
     """
     outcome = WaitOutcome(jobs={j.id: j for j in jobs})
     started = clock()
     deadline = started + timeout
     last_heartbeat = started
     warned: set[str] = set()
-    slowdown = 0
+    slowdown = outage = 0
+    outage_since = started
     pages_hint = 1
     listing = ListingState()
     while True:
@@ -249,7 +260,7 @@ def wait_for_jobs(
         if now >= deadline:
             outcome.timed_out = True
             return outcome
-        sleep(min(schedule.interval(now - started, slowdown), max(0.0, deadline - now)))
+        sleep(min(schedule.interval(now - started, slowdown + outage), max(0.0, deadline - now)))
         try:
             fresh, missing, requests_made, pages = _fetch_round(
                 client, pending, sandbox, pages_hint, listing
@@ -258,6 +269,17 @@ def wait_for_jobs(
             warn("AEP is throttling status checks; polling less often")
             slowdown += 1
             continue
+        except TRANSIENT as exc:
+            # An outage (5xx, dropped connections, IMS down) is not the job's end: the export
+            # runs on in AEP. Keep asking, less often, until the deadline.
+            if not outage:
+                outage_since = clock()
+                warn(f"status checks fail ({exc}); the export is not affected, still waiting")
+            outage += 1
+            continue
+        if outage:
+            progress(f"status checks answer again after {_format_elapsed(clock() - outage_since)}")
+            outage = 0
         outcome.polls += requests_made
         if pages:
             pages_hint = pages

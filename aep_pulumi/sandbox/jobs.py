@@ -37,6 +37,8 @@ class JobBook(abc.ABC):
     lock: threading.RLock
     next_job_id: int
     rng: random.Random
+    # Jobs cancelled while still running (DELETE before their end), in order.
+    cancelled_running: list[int]
 
     @abc.abstractmethod
     def space(self, sandbox: str) -> Space: ...
@@ -125,6 +127,8 @@ class JobBook(abc.ABC):
             }
             batch_ids: dict[str | None, str] = {None: batch_id}
             if dest["segmentPerBatch"] and segments:
+                # One batch per segment; the top-level batchId has no Catalog batch of its own.
+                batch_ids = {}
                 dest["batches"] = {}
                 for seg in segments:
                     seg_batch = uuid.uuid4().hex
@@ -228,12 +232,9 @@ class JobBook(abc.ABC):
         }
         if job.get("_foreign"):
             return
-        per_segment = job["destination"].get("segmentPerBatch") and len(batches) > 1
         for bid, batch in batches:
             batch["status"] = "success"
             batch["updated"] = now
-            if per_segment and batch["segmentId"] is None:
-                continue
             self._write_files(sandbox, job, bid, batch["segmentId"])
 
     def _write_files(
@@ -331,6 +332,7 @@ class JobBook(abc.ABC):
                 return False
             _unindex(space, job)
             if not job["_done"]:
+                self.cancelled_running.append(job_id)
                 for batch in space.batches.values():
                     if batch["jobId"] == job_id:
                         batch["status"] = "aborted"

@@ -65,6 +65,8 @@ class CatalogRoutes(AppParts):
             return json_response([])
         if request.method == "PATCH":
             body = self.body_of(request)
+            if request.mimetype == "application/json-patch+json":
+                return self._json_patch(sandbox, dataset_id, body)
             if not isinstance(body, dict):
                 return catalog_error(400, "Bad Request", "PATCH body must be a JSON object")
             if not self.store.patch_dataset(sandbox, dataset_id, body):
@@ -74,6 +76,17 @@ class CatalogRoutes(AppParts):
         if record is None:
             return catalog_error(404, "Not Found", f"dataset {dataset_id} not found")
         return json_response({dataset_id: record})
+
+    def _json_patch(self, sandbox: str, dataset_id: str, body: Any) -> Response:
+        if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
+            return catalog_error(400, "Bad Request", "a JSON Patch body is a list of operations")
+        try:
+            refused = self.store.json_patch_dataset(sandbox, dataset_id, body)
+        except KeyError:
+            return catalog_error(404, "Not Found", f"dataset {dataset_id} not found")
+        if refused is not None:
+            return catalog_error(400, "Bad Request", refused)
+        return json_response([f"@/dataSets/{dataset_id}"])
 
     def batch(self, request: Request, *, sandbox: str, client_id: str, batch_id: str) -> Response:
         record = self.store.batch_view(sandbox, batch_id, request.headers["x-gw-ims-org-id"])

@@ -6,14 +6,16 @@ The specs are never copied into this package. They are found, in this order, in
 ``aep-sandbox --fetch-specs`` downloads a pinned revision of Adobe's published specs
 (AdobeDocs/experience-platform-apis) and checks every file's sha256.
 
-Two quirks are absorbed at load time: response codes are YAML ints (``openapi-core`` wants
-strings), and ``catalog.yaml`` has a duplicated parameter, so spec validation itself is switched
-off (requests and responses are still validated).
+Three quirks are absorbed at load time: response codes are YAML ints (``openapi-core`` wants
+strings); ``catalog.yaml`` has a duplicated parameter, so spec validation itself is switched off
+(requests and responses are still validated); and its JSON Patch form of ``PATCH /dataSets/{id}``
+is read as its own example shows it (see :func:`_absorb_quirks`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import urllib.request
@@ -175,6 +177,44 @@ class SpecCheck:
     problem: str | None
 
 
+# RFC 6902: what a JSON Patch body is.
+_JSON_PATCH = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["op", "path"],
+        "properties": {
+            "op": {"type": "string", "enum": ["add", "remove", "replace", "move", "copy", "test"]},
+            "path": {"type": "string"},
+            "from": {"type": "string"},
+        },
+    },
+}
+
+
+def _absorb_quirks(filename: str, document: dict[str, Any]) -> None:
+    """``PATCH /dataSets/{id}`` takes ``application/json-patch+json``, and the spec's own example
+    of it is a list of RFC 6902 operations; but its schema for it is the dataset object, and its
+    shared ``content-type`` header allows only ``application/json``. The example is followed."""
+    if filename != "catalog.yaml":
+        return
+    patch = document.get("paths", {}).get("/dataSets/{DATASET_ID}", {}).get("patch")
+    if not patch:
+        return
+    content = patch.get("requestBody", {}).get("content", {})
+    if "application/json-patch+json" in content:
+        content["application/json-patch+json"]["schema"] = _JSON_PATCH
+    header = dict(document["components"]["parameters"]["content-type"])
+    header["schema"] = {
+        "type": "string",
+        "enum": ["application/json", "application/json-patch+json"],
+    }
+    patch["parameters"] = [
+        header if p == {"$ref": "#/components/parameters/content-type"} else p
+        for p in patch.get("parameters", [])
+    ]
+
+
 class SpecValidator:
     """Validates werkzeug requests/responses against the spec whose prefix matches the path."""
 
@@ -184,11 +224,20 @@ class SpecValidator:
             with open(openapi_dir / filename, encoding="utf-8") as fh:
                 document = _string_keys(yaml.safe_load(fh))
             document["servers"] = [{"url": prefix}]
+            _absorb_quirks(filename, document)
             self.apis.append(
                 (
                     filename,
                     prefix,
-                    OpenAPI.from_dict(document, config=Config(spec_validator_cls=None)),
+                    OpenAPI.from_dict(
+                        document,
+                        config=Config(
+                            spec_validator_cls=None,
+                            extra_media_type_deserializers={
+                                "application/json-patch+json": json.loads
+                            },
+                        ),
+                    ),
                 )
             )
 

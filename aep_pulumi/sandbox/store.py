@@ -24,8 +24,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import jsonpatch
+
 from .config import SandboxConfig, Space
 from .jobs import JobBook
+
+# What a PATCH may change (AEP refuses the rest: schema, ids, timestamps).
+PATCHABLE = ("/name", "/description", "/tags")
 
 
 class Store(JobBook):
@@ -46,6 +51,7 @@ class Store(JobBook):
         self.spaces: dict[str, Space] = {}
         self.next_job_id = 1000
         self.rng = random.Random(11)
+        self.cancelled_running: list[int] = []
         self._data_dir: Path | None = None
         if state_file is not None and state_file.is_file():
             self._load(state_file)
@@ -119,6 +125,7 @@ class Store(JobBook):
         """Forget every sandbox's objects, keeping the tokens (clients stay signed in)."""
         with self.lock:
             self.spaces.clear()
+            self.cancelled_running.clear()
         self.save()
 
     def space(self, sandbox: str) -> Space:
@@ -199,11 +206,38 @@ class Store(JobBook):
             for key in ("name", "description", "tags"):
                 if key in changes:
                     record[key] = changes[key]
-            record["updated"] = max(self.now_ms(), int(record["updated"]) + 1)
-            major, minor, patch = (int(x) for x in str(record.get("version", "1.0.0")).split("."))
-            record["version"] = f"{major}.{minor}.{patch + 1}"
+            self._touch(record)
         self.save()
         return True
+
+    def json_patch_dataset(
+        self, sandbox: str, dataset_id: str, operations: list[Any]
+    ) -> str | None:
+        """Apply an RFC 6902 patch to a dataset's name, description and tags, all or nothing.
+        Returns why it was refused (``None``: applied); an unknown dataset raises KeyError."""
+        with self.lock:
+            record = self.space(sandbox).datasets[dataset_id]
+            for op in operations:
+                path = op.get("path") if isinstance(op, dict) else None
+                if not isinstance(path, str) or not path.startswith(PATCHABLE):
+                    return f"cannot patch {str(path)[:60]!r}: only /name, /description, /tags"
+            editable = {
+                k: json.loads(json.dumps(record.get(k))) for k in ("name", "description", "tags")
+            }
+            editable["tags"] = editable["tags"] or {}
+            try:
+                patched = jsonpatch.apply_patch(editable, operations)
+            except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
+                return f"JSON Patch refused: {exc}"
+            record.update({k: v for k, v in patched.items() if v is not None})
+            self._touch(record)
+        self.save()
+        return None
+
+    def _touch(self, record: dict[str, Any]) -> None:
+        record["updated"] = max(self.now_ms(), int(record["updated"]) + 1)
+        major, minor, patch = (int(x) for x in str(record.get("version", "1.0.0")).split("."))
+        record["version"] = f"{major}.{minor}.{patch + 1}"
 
     def delete_dataset(self, sandbox: str, dataset_id: str) -> bool:
         with self.lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,10 @@ from aep_pulumi.testing import TEST_CLIENT_SECRET, SandboxHandle, provider_host_
 from aep_pulumi.testing.provider_host import ProviderHost
 
 ROOT = Path(__file__).resolve().parents[2]
+# The listing shows a new job this long after it was created (GET by id knows it at once).
+LISTING_LAG = 1.0
+# How long a lost answer is searched for in these scenarios (AEP_LOST_ANSWER_SEARCH_SECONDS).
+SEARCH_SECONDS = "5"
 RESULTS: list[dict[str, Any]] = []
 
 
@@ -40,6 +45,8 @@ class Result:
     wrong_adoptions: int
     leaked_secrets: int
     seconds: float
+    # Running exports cancelled (by design only when a wait's own deadline passes).
+    cancelled_running: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +57,9 @@ def faulty_sandbox() -> Iterator[SandboxHandle]:
 
 @pytest.fixture(scope="module")
 def host(faulty_sandbox: SandboxHandle) -> Iterator[ProviderHost]:
-    # A 1 s HTTP timeout, so that injected latency can outlast it quickly.
-    with provider_host_for(faulty_sandbox, AEP_HTTP_TIMEOUT_SECONDS="1") as provider_host:
+    # A 1 s HTTP timeout, so that injected latency can outlast it quickly, and a lost answer
+    # searched for 5 s: the sandbox's listing lags 1 s and POSTs are processed at most 1.5 s late.
+    with reliability_host(faulty_sandbox) as provider_host:
         yield provider_host
 
 
@@ -61,6 +69,17 @@ def _clean(faulty_sandbox: SandboxHandle) -> None:
     faulty_sandbox.app.faults.clear()
     faulty_sandbox.app.config.job_duration = 0.4
     faulty_sandbox.app.config.echo_request = False
+    faulty_sandbox.app.config.listing_lag = LISTING_LAG
+    faulty_sandbox.app.config.clock_offset = 0.0
+
+
+@contextmanager
+def reliability_host(sandbox: SandboxHandle, **env: str) -> Iterator[ProviderHost]:
+    """A provider host as the scenarios run it (a 1 s HTTP timeout, a 5 s lost-answer search):
+    each one is a `pulumi up` of its own process."""
+    settings = {"AEP_HTTP_TIMEOUT_SECONDS": "1", "AEP_LOST_ANSWER_SEARCH_SECONDS": SEARCH_SECONDS}
+    with provider_host_for(sandbox, **{**settings, **env}) as provider_host:
+        yield provider_host
 
 
 class Scenario:
@@ -87,17 +106,28 @@ class Scenario:
         assert failures == []
         return self._create("dataset", name, inputs)
 
-    def job(self, dataset_id: str, name: str = "export", **props: Any) -> dict[str, Any] | None:
-        inputs, failures = self.host.check(
+    def job(
+        self,
+        dataset_id: str,
+        name: str = "export",
+        *,
+        host: ProviderHost | None = None,
+        **props: Any,
+    ) -> dict[str, Any] | None:
+        host = host or self.host
+        props.setdefault("owner", f"org/project/stack/{name}")
+        inputs, failures = host.check(
             "job", name, {"dataset_id": dataset_id, "fields": ["identities.id"], **props}
         )
         assert failures == []
-        created = self._create("job", name, inputs)
+        created = self._create("job", name, inputs, host)
         return self.outputs[-1] if created else None
 
-    def _create(self, kind: str, name: str, inputs: dict[str, Any]) -> str | None:
+    def _create(
+        self, kind: str, name: str, inputs: dict[str, Any], host: ProviderHost | None = None
+    ) -> str | None:
         try:
-            created = self.host.create(kind, name, inputs)
+            created = (host or self.host).create(kind, name, inputs)
         except grpc.RpcError as exc:
             self.errors.append(exc.details() or "")
             return None
@@ -139,6 +169,7 @@ class Scenario:
             wrong_adoptions=len(owners) - len(set(owners)),
             leaked_secrets=self.leaked(),
             seconds=round(time.monotonic() - started, 2),
+            cancelled_running=len(self.sandbox.app.store.cancelled_running),
         )
         RESULTS.append(asdict(result))
         return result

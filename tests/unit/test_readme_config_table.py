@@ -26,6 +26,7 @@ def test_documented_defaults_are_the_code_defaults() -> None:
         "aep:scopes": config.DEFAULT_SCOPES,
         "aep:httpTimeoutSeconds": config.DEFAULT_HTTP_TIMEOUT,
         "aep:maxRetries": config.DEFAULT_MAX_RETRIES,
+        "aep:lostAnswerSearchSeconds": config.DEFAULT_LOST_ANSWER_SEARCH,
         "aep:pollInitialSeconds": config.DEFAULT_POLL_INITIAL,
         "aep:pollMaxSeconds": config.DEFAULT_POLL_MAX,
     }
