@@ -116,6 +116,7 @@ class SandboxApp(ImsRoutes, CatalogRoutes, ExportJobRoutes, DataAccessRoutes, Ad
             "path": request.path,
             "status": response.status_code,
             "ms": round(elapsed_ms, 1),
+            "at": self.store.now(),
         }
         self.request_log.append(entry)
         log.info("%s %s %s %.0fms", request.method, request.path, response.status_code, elapsed_ms)

@@ -35,7 +35,7 @@ class SandboxConfig:
     # Data Access pages (the API's maximum is 100).
     data_access_page_size: int = 100
     # Seconds before a new job shows in listings (`GET /export/jobs/{id}` knows it at once).
-    listing_lag: float = 0.0
+    listing_lag: float = 1.0
     # Seconds AEP's clock runs ahead of the machine's (negative: behind): `Date` headers and
     # every timestamp the sandbox writes.
     clock_offset: float = 0.0

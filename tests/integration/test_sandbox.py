@@ -64,6 +64,16 @@ def test_the_guides_flow_end_to_end(aep_sandbox: SandboxHandle) -> None:
         and job.json()["destination"]["batchId"]
     )
     job_id, batch_id = job.json()["id"], job.json()["destination"]["batchId"]
+
+    def newest_listed() -> dict[str, Any]:
+        return dict(
+            requests.get(
+                f"{url}/data/core/ups/export/jobs", params={"limit": 10}, headers=h, timeout=5
+            ).json()
+        )
+
+    # Like AEP: the listing shows a new job only a while after it was made (GET knows it).
+    assert job_id not in [r["id"] for r in newest_listed()["records"]]
     deadline = time.monotonic() + 5
     while (
         status := requests.get(
@@ -72,9 +82,9 @@ def test_the_guides_flow_end_to_end(aep_sandbox: SandboxHandle) -> None:
     ) != "SUCCEEDED":
         assert time.monotonic() < deadline, status
         time.sleep(0.1)
-    listing = requests.get(
-        f"{url}/data/core/ups/export/jobs", params={"limit": 10}, headers=h, timeout=5
-    ).json()
+    while (listing := newest_listed())["records"][0]["id"] != job_id:
+        assert time.monotonic() < deadline, "never listed"
+        time.sleep(0.1)
     # Like AEP: other clients' jobs share the listing, newest first, in pages.
     ids = [r["id"] for r in listing["records"]]
     assert ids[0] == job_id and len(ids) == 10 and listing["link"]["next"]

@@ -12,10 +12,12 @@ import urllib3.exceptions
 from responses import matchers
 
 from aep_pulumi import AepClient, AepSettings
+from aep_pulumi.aep.ims import StaticToken
 from aep_pulumi.aep.models import DatasetCreateRequest, ExportJobRequest, SchemaRef
 from aep_pulumi.errors import (
     AepAmbiguousResultError,
     AepAuthError,
+    AepConfigError,
     AepConnectionError,
     AepError,
     AepNotFoundError,
@@ -434,3 +436,71 @@ def test_client_refuses_to_be_pickled() -> None:
         pickle.dumps(client)
     assert "s3cr3t" not in repr(client) and "s3cr3t" not in repr(client.tokens)
     assert json.dumps(client.settings.describe()).count("s3cr3t") == 0
+
+
+# ---------------------------------------------------------------- IMS and AEP's clock (#15)
+
+
+@responses.activate
+def test_ims_5xx_and_dropped_connections_are_retried_like_reads() -> None:
+    ims = responses.post(IMS, status=503, json={"error_code": "503", "message": "down"})
+    responses.post(IMS, body=requests.ConnectionError("reset"))
+    responses.post(IMS, json=token_reply("after-outage"))
+    responses.get(
+        f"{BASE}/data/core/ups/export/jobs/5",
+        json={**JOB, "id": 5},
+        match=[matchers.header_matcher({"Authorization": "Bearer after-outage"})],
+    )
+    client, sleeps = make_client()
+    assert client.get_export_job(5).id == 5
+    assert ims.call_count == 1 and len(sleeps) == 2
+
+
+@responses.activate
+def test_an_ims_outage_outlasting_the_retries_is_a_server_error_not_a_refusal() -> None:
+    responses.post(IMS, status=503, json={"error_code": "503", "message": "down"})
+    client, _ = make_client(AEP_MAX_RETRIES="2")
+    with pytest.raises(AepServerError, match="IMS token request: HTTP 503") as info:
+        client.get_export_job(5)
+    assert not isinstance(info.value, AepAuthError)
+
+
+@responses.activate
+def test_the_date_of_an_ims_answer_sets_aeps_clock() -> None:
+    responses.post(IMS, json=token_reply(), headers={"Date": "Mon, 30 Nov 2026 10:00:00 GMT"})
+    responses.get(f"{BASE}/data/core/ups/export/jobs/5", json={**JOB, "id": 5})
+    client, _ = make_client()
+    assert client.server_clock_offset_ms is None
+    client.get_export_job(5)  # the job's answer carries no Date: only IMS's told the clock
+    offset = client.server_clock_offset_ms
+    assert offset is not None and offset < -24 * 3600 * 1000, offset
+
+
+@pytest.mark.parametrize(
+    ("variable", "key"),
+    [
+        ("AEP_ACCESS_TOKEN", "aep:accessToken"),
+        ("AEP_CLIENT_SECRET", "aep:clientSecret"),
+        ("AEP_ORG_ID", "aep:orgId"),
+    ],
+)
+def test_a_credential_with_a_line_break_is_refused_before_anything_is_sent(
+    variable: str, key: str
+) -> None:
+    env = {**ENV, "AEP_ACCESS_TOKEN": "tok", "AEP_API_KEY": "k", variable: "value-0123\n"}
+    with pytest.raises(AepConfigError) as info:
+        AepSettings.load({}, env)
+    text = str(info.value)
+    assert key in text and "a line break" in text and "nothing was sent" in text
+    assert "value-0123" not in text, "the value itself is never shown"
+
+
+@responses.activate
+def test_a_header_requests_cannot_send_fails_at_once_as_never_sent() -> None:
+    client = AepClient(
+        AepSettings.load({}, {"AEP_ORG_ID": "o", "AEP_ACCESS_TOKEN": "ready", "AEP_API_KEY": "k"}),
+        token_source=StaticToken("bad\ntoken"),
+    )
+    with pytest.raises(AepConfigError, match="nothing was sent") as info:
+        client.create_export_job(JOB_REQUEST)
+    assert not info.value.maybe_applied and len(responses.calls) == 0

@@ -97,6 +97,11 @@ def test_the_guides_job_is_valid_and_builds_the_guides_body() -> None:
         ({"dataset_id": "d", "sandbox_name": "Prod"}, "sandbox_name", "lower-case"),
         ({"dataset_id": "d", "triggers": "now"}, "triggers", "must be a list"),
         ({"dataset_id": "d", "batchid": "x"}, "batchid", "unknown property"),
+        (
+            {"dataset_id": "d", "segments": [{"segment_id": "vip"}, {"segment_id": "vip"}]},
+            "segments",
+            "lists segment 'vip' twice",
+        ),
     ],
 )
 def test_each_mistake_names_its_property(props: dict[str, Any], path: str, reason: str) -> None:

@@ -25,6 +25,8 @@ def _submit(sandbox: SandboxHandle, dataset: str, **props: object) -> tuple[dict
 
 @pytest.fixture
 def dataset(aep_sandbox_inprocess: SandboxHandle) -> str:
+    # The search's matching, not the listing's lag (the reliability scenarios cover that).
+    aep_sandbox_inprocess.app.config.listing_lag = 0
     return aep_sandbox_inprocess.app.store.create_dataset(
         "prod", {"name": "d", "schemaRef": {"id": "x"}}, "o", "c"
     )

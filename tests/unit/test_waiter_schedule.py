@@ -217,3 +217,26 @@ def test_a_cursor_that_misses_a_job_falls_back_to_a_get_and_the_top_of_the_listi
     urls = [c.request.url.split("?")[0] for c in responses.calls]
     assert urls[3] == f"{base}/1", "the job the resumed walk missed is read that round"
     assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
+
+
+@pytest.mark.parametrize("duration", [10, 120])
+def test_a_listing_tens_of_seconds_behind_costs_gets_only_while_it_lags(
+    world: tuple[SimulatedClock, SandboxApp, AepClient], duration: float
+) -> None:
+    """AEP may list a new job tens of seconds after creating it (GET knows it at once). Jobs the
+    listing does not show yet are read by id, so a job ending before it is listed is noticed as
+    soon as any other; once they are listed, a round is one listing again."""
+    clock, app, client = world
+    app.config.listing_lag = 30
+    app.config.job_duration = duration
+    jobs = submit(client, app, 12)
+    started = clock.now
+    logged = len(app.request_log)
+    outcome = wait(clock, client, [ExportJob(id=j.id, status="NEW") for j in jobs])
+    assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
+    delay = clock.now - (started + duration)
+    assert 0 <= delay <= max(2.0, 0.25 * duration), delay
+    polls = app.request_log[logged:]
+    gets = [e["at"] - started for e in polls if not e["path"].endswith("/export/jobs")]
+    assert gets, "jobs the listing did not show yet were read by id"
+    assert not [t for t in gets if t > 30 + 1], "listed jobs are not read one by one"
