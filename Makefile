@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test install install-runtime lint demo sandbox reliability bench readme-tables floor clean
+.PHONY: test install install-runtime lint engine e2e demo sandbox reliability bench readme-tables floor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,20 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The whole suite: lint, types, unit, program (engine mocks) and integration (provider host + sandbox).
+# The Pulumi CLI and the YAML language host, from the Go module proxy (pinned in engine/), cached
+# in ~/.cache/aep-pulumi/engine; a compatible `pulumi` on PATH is used as it is. The last line of
+# its output is the folder that holds `pulumi`.
+engine:
+	@$(PYTHON) scripts/engine.py
+
+# The whole suite: lint, types, unit, program (engine mocks), integration (provider host +
+# sandbox), reliability, and e2e (the real CLI; skipped, saying how to get one, without an engine).
 test: lint
 	$(BIN)/pytest -p no:cacheprovider -q
+
+# The e2e tier alone (needs `make engine`).
+e2e: install
+	$(BIN)/pytest -p no:cacheprovider -q tests/e2e
 
 # The fault scenarios: prints their table and writes build/reliability.json (README untouched).
 reliability: install

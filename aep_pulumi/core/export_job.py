@@ -77,7 +77,7 @@ class ExportJobCore(ResourceCore):
 
     def _wait(self, job: ExportJob, sandbox: str, timeout: float) -> WaitOutcome:
         self.ctx.log.info(
-            f"export job {job.id} submitted (batch {job.batch_id}); waiting up to {timeout:g}s"
+            f"waiting up to {timeout:g}s for export job {job.id} (batch {job.batch_id})"
         )
         return wait_for_jobs(
             self.ctx.client(),
