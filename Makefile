@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test install install-runtime lint engine e2e demo sandbox reliability bench readme-tables floor clean
+.PHONY: test install install-runtime lint engine sdks e2e demo sandbox reliability bench readme-tables floor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,10 @@ $(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+$(VENV)/.dev-installed: pyproject.toml sdk/python/setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# The generated SDK of the native provider, for its Python example and tests.
+	$(BIN)/python -m pip install --quiet -e sdk/python
 	touch $@ $(VENV)/.runtime-installed
 
 install-runtime: $(VENV)/.runtime-installed
@@ -36,6 +38,16 @@ engine:
 # sandbox), reliability, and e2e (the real CLI; skipped, saying how to get one, without an engine).
 test: lint
 	$(BIN)/pytest -p no:cacheprovider -q
+
+# The `aep` package's SDKs (sdk/nodejs, sdk/python, sdk/go) from the native provider's schema,
+# which comes from the core's description of the resources. The one target that rewrites sdk/.
+sdks: install-runtime
+	$(BIN)/python -c "from aep_pulumi.native.schema import schema_json; print(schema_json())" > build-schema.json
+	"$$($(PYTHON) scripts/engine.py | tail -n 1)/aep-sdkgen" build-schema.json sdk
+	rm -f build-schema.json
+	# The Go SDK is a module of its own (pinned to the CLI's Pulumi SDK version).
+	cd sdk/go && go mod init github.com/aep-pulumi/aep-pulumi/sdk/go >/dev/null 2>&1 && \
+		go mod edit -require=github.com/pulumi/pulumi/sdk/v3@v3.274.1 && GOFLAGS=-mod=mod go mod tidy
 
 # The e2e tier alone (needs `make engine`).
 e2e: install

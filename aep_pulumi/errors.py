@@ -133,6 +133,23 @@ class AepWaitTimeoutError(AepError):
     """An export job did not reach a terminal state before the deadline."""
 
 
+class AepCancelled(AepError):
+    """The engine asked the provider to stop (Ctrl-C, or the engine shutting down)."""
+
+
+class AepPartialState(AepError):
+    """An operation stopped half-way with an object that exists in AEP: ``object_id`` and
+    ``state`` say what the stack should hold (a front door that can record partial state
+    returns them with the error; the dynamic door never raises this)."""
+
+    def __init__(
+        self, message: str, *, object_id: str, state: dict[str, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.object_id = object_id
+        self.state = state
+
+
 def _first_str(body: Mapping[str, Any], *keys: str) -> str | None:
     for key in keys:
         value = body.get(key)

@@ -420,6 +420,59 @@ def preview_cost(count: int) -> dict[str, float]:
         return {"seconds": time.time() - started, "http_calls": len(w.app.request_log) - since}
 
 
+# ---------------------------------------------------------------- through the real engine
+
+
+def engine_project(w: World, root: Path, segments: int) -> Any:
+    """examples/many_exports with ``segments`` exports, on a fresh stack of a throwaway
+    workspace (the real CLI, a file backend; the client secret a config secret)."""
+    from aep_pulumi.testing.engine import Workspace, find_engine
+
+    engine = find_engine()
+    assert engine is not None, "no Pulumi engine: run `make engine`"
+    env = dict(w.env)
+    secret = env.pop("AEP_CLIENT_SECRET")
+    project = Workspace(root, engine, env).project(ROOT / "examples" / "many_exports").init("bench")
+    project.config("aep:clientSecret", secret, secret=True)
+    project.config("segments", [f"segment-{i:04d}" for i in range(segments)])
+    return project
+
+
+def engine_up(n: int, duration: float, latency_ms: int) -> dict[str, float]:
+    """`pulumi up` of examples/many_exports with N exports: wall time from the command's start
+    to its end (the CLI's own start, the program, every create and the wait)."""
+    import tempfile
+
+    with world(duration, latency_ms) as w, tempfile.TemporaryDirectory() as scratch:
+        project = engine_project(w, Path(scratch), n)
+        since = len(w.app.request_log)
+        started = time.time()
+        run = project.run("up")
+        wall = time.time() - started
+        assert run.ok, run.stderr[-2000:]
+        calls = aep_requests(w, since)
+    return {"wall": wall, "requests_per_job": len(calls) / n}
+
+
+def engine_preview(count: int) -> dict[str, float]:
+    """`pulumi preview` (no credentials) of a stack of ``count`` exports, the dataset and the
+    wait: wall time, and the AEP calls it made."""
+    import tempfile
+
+    with world(1, 0) as w, tempfile.TemporaryDirectory() as scratch:
+        project = engine_project(w, Path(scratch), count)
+        since = len(w.app.request_log)
+        env = project.workspace.environment(
+            AEP_ORG_ID=None, AEP_CLIENT_ID=None, AEP_CLIENT_SECRET=None
+        )
+        started = time.time()
+        run = project.run("preview", env=env)
+        wall = time.time() - started
+        assert run.ok, run.stderr[-2000:]
+        resources = len(run.steps())
+    return {"seconds": wall, "resources": resources, "http_calls": len(w.app.request_log) - since}
+
+
 # ---------------------------------------------------------------- statistics and output
 
 

@@ -1,9 +1,10 @@
 """`make demo`: the flagship example, end to end, against aep-sandbox.
 
-Starts the sandbox on 127.0.0.1, finds a Pulumi CLI (on PATH, else installs one into
-`.pulumi-demo/cli`), runs `pulumi up --yes` on the root project with a local file backend and a
-`sandbox` stack, prints the outputs, the exported files and a few exported records (read back
-through the Data Access API), then destroys the stack and stops the sandbox.
+Starts the sandbox on 127.0.0.1 and finds a Pulumi CLI (what `make engine` built, or one on
+PATH; it never downloads one), then runs `pulumi up` of examples/profile_export in a throwaway
+Pulumi home with a file backend under `.pulumi-demo/`, prints the stack outputs, the exported
+files and a few exported records (read back through the Data Access API), destroys the stack
+and stops the sandbox.
 
 Without a Pulumi CLI it says so in one sentence, then runs the flagship program's resources
 through Pulumi's own dynamic provider host (`python -m pulumi.dynamic`, the process the CLI
@@ -13,11 +14,9 @@ would start) instead: the same providers, the same calls, the same output, then 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 from aep_pulumi import AepClient, AepSettings
 from aep_pulumi.sandbox import SandboxServer
@@ -25,28 +24,6 @@ from aep_pulumi.testing import make_app, sandbox_env
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".pulumi-demo"
-INSTALL_HINT = "install it from https://www.pulumi.com/docs/install/ (or put `pulumi` on PATH) and run `make demo` again"
-
-
-class NoPulumiCli(Exception):
-    """No Pulumi CLI on PATH, and none could be installed."""
-
-
-def find_pulumi_cli() -> Any:
-    """A PulumiCommand for the CLI on PATH, or one installed into .pulumi-demo/cli."""
-    from pulumi.automation import PulumiCommand
-
-    on_path = shutil.which("pulumi")
-    if on_path:
-        return PulumiCommand(root=str(Path(on_path).resolve().parent.parent))
-    try:
-        return PulumiCommand.install(root=str(WORK / "cli"))
-    except Exception as exc:  # any failure to download or unpack means: no CLI
-        reason = getattr(exc, "reason", None) or exc
-        raise NoPulumiCli(
-            f"demo: the Pulumi CLI is not on PATH and could not be installed ({reason}); "
-            f"{INSTALL_HINT}. Running the same resources through Pulumi's provider host instead."
-        ) from None
 
 
 def show_export(env: dict[str, str], batch_id: str) -> None:
@@ -133,45 +110,55 @@ def run_through_provider_host() -> int:
     return 0
 
 
-def main() -> int:
-    from pulumi import automation as auto
+def run_through_the_engine(engine: Path) -> int:
+    """`pulumi up`, the outputs and the exported data, then `pulumi destroy`, with the real CLI
+    (a throwaway Pulumi home and file backend under .pulumi-demo/)."""
+    from aep_pulumi.testing.engine import Workspace
 
-    try:
-        cli = find_pulumi_cli()
-    except NoPulumiCli as missing:
-        print(str(missing), file=sys.stderr, flush=True)
-        return run_through_provider_host()
-    WORK.mkdir(exist_ok=True)
-    (WORK / "state").mkdir(exist_ok=True)
+    print(f"demo: the real Pulumi engine ({engine / 'pulumi'})", flush=True)
+    if WORK.exists():
+        shutil.rmtree(WORK)
     app = make_app(job_duration=3.0)
     with SandboxServer(app) as server:
         env = sandbox_env(server.url, AEP_POLL_INITIAL_SECONDS="0.5", AEP_POLL_MAX_SECONDS="2")
         print(f"aep-sandbox listening on {server.url}")
-        os.environ.update(env)
-        workspace_env = {
-            **env,
-            "PULUMI_BACKEND_URL": f"file://{WORK / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": "aep-pulumi-demo",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-        }
-        stack = auto.create_or_select_stack(
-            stack_name="sandbox",
-            work_dir=str(ROOT),
-            opts=auto.LocalWorkspaceOptions(pulumi_command=cli, env_vars=workspace_env),
-        )
+        secret = env.pop("AEP_CLIENT_SECRET")
+        workspace = Workspace(WORK, engine, env)
+        project = workspace.project(ROOT / "examples" / "profile_export").init("sandbox")
+        project.config("aep:clientSecret", secret, secret=True)
         try:
-            result = stack.up(on_output=print)
-            outputs = {k: v.value for k, v in result.outputs.items()}
-            print("\nStack outputs:")
+            up = project.run("up")
+            print(up.stdout)
+            if not up.ok:
+                print(up.stderr, file=sys.stderr)
+                return 1
+            outputs = project.outputs()
+            print("Stack outputs (pulumi stack output):")
             for key, value in outputs.items():
                 print(f"  {key} = {value}")
             print("\nExported data (Data Access API):")
-            show_export(env, outputs["batchId"])
+            show_export({**env, "AEP_CLIENT_SECRET": secret}, str(outputs["batchId"]))
         finally:
-            stack.destroy(on_output=print)
-            stack.workspace.remove_stack("sandbox")
+            destroyed = project.cli("destroy", "--yes")
+            print(destroyed.stdout)
+    shutil.rmtree(WORK, ignore_errors=True)
     print("\nDemo finished: stack destroyed, sandbox stopped.")
-    return 0
+    return 0 if destroyed.ok else 1
+
+
+def main() -> int:
+    from aep_pulumi.testing.engine import HOW_TO_GET, find_engine
+
+    engine = find_engine()
+    if engine is None:
+        print(
+            f"demo: no Pulumi CLI here ({HOW_TO_GET}); running the same resources through "
+            "Pulumi's provider host instead.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return run_through_provider_host()
+    return run_through_the_engine(engine)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 A compatible ``pulumi`` already on PATH is used as it is. Otherwise the CLI is built from the Go
 module proxy: ``engine/cli`` requires ``github.com/pulumi/pulumi/pkg/v3`` (``go install`` refuses
 it: its go.mod has replace directives) and builds ``cmd/pulumi`` with its version stamped, and
-``engine/yaml`` builds the YAML language host (``pulumi-language-yaml``). Beside them goes our
+``engine/yaml`` builds the YAML language host (``pulumi-language-yaml``); ``engine/cli/sdkgen``
+is our SDK generator over Pulumi's code generators (``make sdks``). Beside them goes our
 launcher for Python dynamic providers (``pulumi-resource-pulumi-python``: ``python -m
 pulumi.dynamic`` in the program's environment). The Python language host is not served by the
 module proxy, so Python programs run as Automation API inline programs (see
@@ -43,7 +44,7 @@ if [ -n "$PULUMI_RUNTIME_VIRTUALENV" ]; then
 fi
 exec python3 -u -m pulumi.dynamic "$@"
 """
-BINARIES = ("pulumi", "pulumi-language-yaml", "pulumi-resource-pulumi-python")
+BINARIES = ("pulumi", "pulumi-language-yaml", "pulumi-resource-pulumi-python", "aep-sdkgen")
 
 
 def say(message: str) -> None:
@@ -57,7 +58,7 @@ def cache_root() -> Path:
 
 def pins_hash() -> str:
     digest = hashlib.sha256(LAUNCHER.encode())
-    for name in ("cli/go.mod", "cli/go.sum", "yaml/go.mod", "yaml/go.sum"):
+    for name in ("cli/go.mod", "cli/go.sum", "cli/sdkgen/main.go", "yaml/go.mod", "yaml/go.sum"):
         digest.update(name.encode() + b"\0" + (ENGINE / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -136,6 +137,11 @@ def build() -> Path:
                 str(folder / "pulumi"),
                 "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
             ],
+        ),
+        (
+            "cli",
+            "the SDK generator (aep-sdkgen)",
+            [go, "build", "-trimpath", "-o", str(folder / "aep-sdkgen"), "./sdkgen"],
         ),
         (
             "yaml",

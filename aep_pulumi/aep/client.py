@@ -1,6 +1,7 @@
-"""``AepClient``: the Catalog, export-job and Data Access APIs over one transport.
+"""``AepClient``: the Catalog, export-job, Data Access and Profile APIs over one transport.
 
-Each API lives in its own module (:mod:`.catalog`, :mod:`.export_jobs`, :mod:`.data_access`);
+Each API lives in its own module (:mod:`.catalog`, :mod:`.export_jobs`, :mod:`.data_access`,
+:mod:`.profile`);
 the client joins them over a single :class:`~.transport.Transport` (session, headers, retries,
 the POST rule, token renewal, AEP's clock), so one object serves a whole provider process.
 """
@@ -19,11 +20,12 @@ from .clock import ServerClock
 from .data_access import DataAccessApi
 from .export_jobs import ExportJobsApi
 from .ims import ImsClientCredentials, StaticToken, TokenSource
+from .profile import ProfileApi
 from .retries import Backoff
 from .transport import Transport
 
 
-class AepClient(CatalogApi, ExportJobsApi, DataAccessApi):
+class AepClient(CatalogApi, ExportJobsApi, DataAccessApi, ProfileApi):
     """A synchronous client for the Catalog, export-job and Data Access APIs of AEP.
 
     ``sandbox`` arguments override the configured sandbox for one call. It holds credentials, so

@@ -90,6 +90,20 @@ class DatasetRecord(_Response):
     version: str | None = None
 
 
+class MergePolicyRecord(_Response):
+    """A merge policy as ``GET /config/mergePolicies`` lists it."""
+
+    id: str
+    name: str | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    default: bool = False
+    version: int | None = None
+
+    @property
+    def schema_name(self) -> str | None:
+        return (self.schema_ or {}).get("name")
+
+
 # ---------------------------------------------------------------- export jobs
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import DEFAULT_SANDBOX, check_config
+from ..errors import AepCancelled
 from ..settings import AepSettings
 from .registries import HeldJobs, IdSet, JobRegistry, OncePerKey
 
@@ -48,8 +49,13 @@ class Context:
         # Every stack config key, so that a mistyped `aep:` key can be reported.
         self.config_key_names = list(config_key_names or [])
         self.log = log
-        self.sleep = sleep
         self.monotonic = monotonic
+        self._sleep = sleep
+        # Set when the engine asks for a stop: every wait wakes up and ends (see `sleep`).
+        self.cancelled = threading.Event()
+        # Whether the front door can record an object that an operation left half-way
+        # (the native plugin can; the dynamic door cannot, so its creates stay transactional).
+        self.partial_state = False
         self.jobs = JobRegistry()
         # Datasets this process created: no earlier, interrupted run can have used them.
         self.fresh_datasets = IdSet()
@@ -61,6 +67,13 @@ class Context:
         self._client_lock = threading.Lock()
         self._said: set[str] = set()
         self._said_lock = threading.Lock()
+
+    def sleep(self, seconds: float) -> None:
+        """Pause, or raise :class:`AepCancelled` as soon as the engine asks for a stop."""
+        if self.cancelled.is_set() or (self._sleep is time.sleep and self.cancelled.wait(seconds)):
+            raise AepCancelled("the operation was cancelled")
+        if self._sleep is not time.sleep:
+            self._sleep(seconds)
 
     def warn_once(self, message: str) -> None:
         """A warning given once per process (a preview checks many resources)."""

@@ -16,14 +16,15 @@ from .claims import removal, tag_path
 from .diff import changed, changed_keys
 from .inputs import DATASET_INPUTS, check_dataset_inputs
 from .reconcile import CREATE_TOKEN_TAG, resolve_lost_dataset, submit_once
-from .resource import ResourceCore
-from .results import GONE, Created, DiffOutcome, ReadOutcome
+from .resource import ResourceCore, in_place, replace_on
+from .results import GONE, NO_OPTIONS, CallOptions, Created, DiffOutcome, ReadOutcome
+from .schema import DATASET
 
 if TYPE_CHECKING:
     from ..aep.models import DatasetRecord
 
-REPLACE_ON = ("schema_id", "schema_content_type", "sandbox_name")
-UPDATE_IN_PLACE = ("name", "description", "tags")
+REPLACE_ON = replace_on(DATASET)
+UPDATE_IN_PLACE = in_place(DATASET)
 # Tags owned by AEP itself and by this package (the create token) are never reported as inputs.
 SYSTEM_TAG_PREFIXES = ("adobe/", "aep-pulumi/")
 
@@ -70,7 +71,7 @@ class DatasetCore(ResourceCore):
             self.ctx.log.warn(f"dataset {dataset_id} was {done} but could not be read back: {exc}")
             return None
 
-    def create(self, props: Mapping[str, Any]) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         client = self.ctx.client()
@@ -114,7 +115,13 @@ class DatasetCore(ResourceCore):
             return ReadOutcome(id_, outs, {k: v for k, v in live.items() if v is not None})
         return ReadOutcome(id_, outs)
 
-    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        id_: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        options: CallOptions = NO_OPTIONS,
+    ) -> dict[str, Any]:
         inputs = self.valid_inputs(news)
         sandbox = self.sandbox_of(olds)
         try:

@@ -13,18 +13,26 @@ from typing import TYPE_CHECKING, Any
 
 from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
-from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
+from ..errors import (
+    AepCancelled,
+    AepError,
+    AepJobFailedError,
+    AepNotFoundError,
+    AepPartialState,
+    AepWaitTimeoutError,
+)
 from .claims import DatasetClaims, request_fingerprint
 from .diff import changed_keys
 from .earlier_runs import EarlierRuns
 from .files import batch_files
 from .forgotten import DONE, GONE, UNKNOWN_BATCH, batch_verdict, judged_batches
-from .inputs import JOB_API_INPUTS, JOB_INPUTS, check_export_job_inputs
+from .inputs import JOB_INPUTS, check_export_job_inputs
 from .job_state import describe_job_errors, inputs_from_job, job_outputs
 from .reconcile import LostJobSearch, submit_once
-from .resource import ResourceCore
+from .resource import ResourceCore, in_place, replace_on
 from .results import GONE as GONE_OUTCOME
-from .results import Created, DiffOutcome, ReadOutcome
+from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, ReadOutcome
+from .schema import EXPORT_JOB
 from .state import upgraded
 from .values import without_internal
 from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
@@ -33,8 +41,8 @@ if TYPE_CHECKING:
     from ..aep.client import AepClient
     from ..aep.models import ExportJob
 
-REPLACE_ON = (*JOB_API_INPUTS, "triggers", "sandbox_name")
-UPDATE_IN_PLACE = ("wait_for_completion", "wait_timeout_seconds", "report_files")
+REPLACE_ON = replace_on(EXPORT_JOB)
+UPDATE_IN_PLACE = in_place(EXPORT_JOB)
 
 
 class ExportJobCore(ResourceCore):
@@ -87,6 +95,18 @@ class ExportJobCore(ResourceCore):
             schedule=PollSchedule.from_settings(self.ctx.settings()),
             progress=self.ctx.log.info,
             warn=self.ctx.log.warn,
+            clock=self.ctx.monotonic,
+            sleep=self.ctx.sleep,
+        )
+
+    def _kept_running(self, inputs: Mapping[str, Any], job: ExportJob, why: str) -> AepPartialState:
+        """A wait the engine ended (a Cancel, its own timeout): the export runs on in AEP and
+        the stack holds the job (a front door that records partial state returns it)."""
+        return AepPartialState(
+            f"{why}; export job {job.id} runs on in AEP and the stack holds it: the next "
+            "`pulumi up` waits for it",
+            object_id=str(job.id),
+            state=self._state(inputs, job),
         )
 
     def _discard(self, client: AepClient, job_id: int, sandbox: str) -> str:
@@ -131,16 +151,24 @@ class ExportJobCore(ResourceCore):
         )
         return submit_once(self.ctx, submit, lambda exc: search.resolve(exc, started))
 
-    def create(self, props: Mapping[str, Any]) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
         inputs = self.valid_inputs(props)
+        if options.owner:
+            inputs["owner"] = options.owner
         sandbox = self.sandbox_of(inputs)
         job = self._submit(inputs, sandbox)
         if not inputs["wait_for_completion"]:
             self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
             return Created(str(job.id), self._state(inputs, job))
         client = self.ctx.client()
+        own_limit = float(inputs["wait_timeout_seconds"])
+        engine_limit = options.timeout if self.ctx.partial_state and options.timeout else None
         try:
-            outcome = self._wait(job, sandbox, float(inputs["wait_timeout_seconds"]))
+            outcome = self._wait(job, sandbox, min(own_limit, engine_limit or own_limit))
+        except AepCancelled:
+            if self.ctx.partial_state:
+                raise self._kept_running(inputs, job, "cancelled") from None
+            raise
         except AepError as exc:
             cleanup = self._discard(client, job.id, sandbox)
             raise exc.with_message(
@@ -157,6 +185,10 @@ class ExportJobCore(ResourceCore):
             raise AepJobFailedError(
                 f"export job {job.id} FAILED: {describe_job_errors(final)}; {cleanup}",
                 request_id=final.request_id,
+            )
+        if outcome.timed_out and engine_limit is not None and engine_limit < own_limit:
+            raise self._kept_running(
+                inputs, final, f"the create timed out after {engine_limit:g}s (customTimeouts)"
             )
         if outcome.timed_out:
             cleanup = self._discard(client, job.id, sandbox)
@@ -205,7 +237,13 @@ class ExportJobCore(ResourceCore):
             files = self._files(job, sandbox, props.get("report_files"))
         return ReadOutcome(id_, self._state(props, job, files))
 
-    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        id_: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        options: CallOptions = NO_OPTIONS,
+    ) -> dict[str, Any]:
         inputs = self.valid_inputs(news)
         sandbox = self.sandbox_of(olds)
         state = without_internal(olds)
@@ -220,7 +258,16 @@ class ExportJobCore(ResourceCore):
             STATUS_SUCCEEDED,
             STATUS_FAILED,
         ):
-            state.update(self._finish_waiting(id_, sandbox, inputs))
+            try:
+                state.update(self._finish_waiting(id_, sandbox, inputs))
+            except AepCancelled:
+                if not self.ctx.partial_state:
+                    raise
+                raise AepPartialState(
+                    f"cancelled; export job {id_} runs on in AEP and the stack holds it",
+                    object_id=id_,
+                    state=state,
+                ) from None
         return state
 
     def _finish_waiting(self, id_: str, sandbox: str, inputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,13 +21,14 @@ from .files import files_by_job
 from .forgotten import DONE, batch_verdict
 from .inputs import WAIT_INPUTS, check_wait_inputs
 from .job_state import describe_job_errors
-from .resource import ResourceCore
-from .results import Created, DiffOutcome, ReadOutcome
+from .resource import ResourceCore, replace_on
+from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, ReadOutcome
+from .schema import EXPORT_WAIT
 from .state import upgraded
 from .values import without_internal
 from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
 
-REPLACE_ON = ("job_ids", "sandbox_name")
+REPLACE_ON = replace_on(EXPORT_WAIT)
 REFRESH_HINT = (
     "`pulumi up --refresh` replaces them (or set `options: refresh: always` in Pulumi.yaml)"
 )
@@ -84,7 +85,7 @@ class ExportWaitCore(ResourceCore):
             outs["files"] = files_by_job(self.ctx, outs["batch_ids"], str(outs["sandbox_name"]))
         return outs
 
-    def create(self, props: Mapping[str, Any]) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         client = self.ctx.client()
@@ -92,6 +93,8 @@ class ExportWaitCore(ResourceCore):
         from ..aep.models import ExportJob
 
         job_ids = [int(j) for j in inputs["job_ids"]]
+        for job_id in job_ids:
+            self.ctx.held.add(sandbox, job_id)
         self.ctx.log.info(f"waiting for {len(job_ids)} export job(s) with one poller")
         outcome = wait_for_jobs(
             client,
@@ -101,6 +104,8 @@ class ExportWaitCore(ResourceCore):
             schedule=PollSchedule.from_settings(self.ctx.settings()),
             progress=self.ctx.log.info,
             warn=self.ctx.log.warn,
+            clock=self.ctx.monotonic,
+            sleep=self.ctx.sleep,
         )
         self._judge_missing(outcome, sandbox)
         failed = outcome.failed
@@ -182,7 +187,13 @@ class ExportWaitCore(ResourceCore):
         outs["statuses"] = statuses
         return ReadOutcome(id_, outs)
 
-    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        id_: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        options: CallOptions = NO_OPTIONS,
+    ) -> dict[str, Any]:
         inputs = check_wait_inputs(news)[0]
         state = without_internal(olds)
         state["timeout_seconds"] = inputs.get("timeout_seconds")

@@ -3,7 +3,7 @@
 Each validator walks the raw property bag a front door hands over (plain dicts, floats for
 integers, :data:`~.unknown.UNKNOWN` placeholders during preview) and returns the normalised
 inputs with their defaults, plus a list of ``(property path, reason)`` failures. It never raises
-on bad input and never calls AEP.
+on bad input and never calls AEP. The property names come from :mod:`.schema`.
 """
 
 from __future__ import annotations
@@ -14,57 +14,34 @@ from datetime import datetime
 from typing import Any
 
 from ..aep.ids import job_id_text
+from .schema import (
+    DATASET,
+    DEFAULT_SCHEMA_CONTENT_TYPE,
+    DEFAULT_SCHEMA_ID,
+    DEFAULT_SCHEMA_NAME,
+    DEFAULT_WAIT_TIMEOUT_SECONDS,
+    EXPORT_JOB,
+    EXPORT_WAIT,
+)
 from .unknown import is_unknown
 from .validation import Validation, drop_none, type_name
 
-DEFAULT_SCHEMA_ID = "https://ns.adobe.com/xdm/context/profile__union"
-DEFAULT_SCHEMA_CONTENT_TYPE = "application/vnd.adobe.xed+json;version=1"
-DEFAULT_SCHEMA_NAME = "_xdm.context.profile"
-DEFAULT_WAIT_TIMEOUT_SECONDS = 3600
 SEGMENT_STATUSES = ("realized", "existing", "exited")
 
 _TAG_KEY = re.compile(r"^[^\s,]{1,256}$")
 
-DATASET_INPUTS = ("name", "description", "schema_id", "schema_content_type", "tags", "sandbox_name")
-DATASET_OUTPUTS = ("dataset_id", "created", "updated")
-
-JOB_API_INPUTS = (
-    "dataset_id",
-    "schema_name",
-    "fields",
-    "merge_policy",
-    "event_list",
-    "segments",
-    "segment_qualification_time",
-    "from_ingest_timestamp",
-    "empty_profiles",
-    "segment_per_batch",
+DATASET_INPUTS = DATASET.inputs()
+DATASET_OUTPUTS = DATASET.outputs()
+# What reaches AEP in the request body (every one of them forces a new job).
+JOB_API_INPUTS = tuple(
+    p.name
+    for p in EXPORT_JOB.properties
+    if p.replace and p.name not in ("triggers", "sandbox_name")
 )
-JOB_INPUTS = (
-    *JOB_API_INPUTS,
-    "triggers",
-    "wait_for_completion",
-    "wait_timeout_seconds",
-    "report_files",
-    "sandbox_name",
-    # Who claims the job on the target dataset (`<org>/<project>/<stack>/<resource name>`); set
-    # by the resource, never compared by diff.
-    "owner",
-)
-JOB_OUTPUTS = (
-    "job_id",
-    "status",
-    "batch_id",
-    "batches",
-    "errors",
-    "metrics",
-    "creation_time",
-    "update_time",
-    "request_id",
-    "profile_instance_id",
-    "job_type",
-    "files",
-)
+JOB_INPUTS = EXPORT_JOB.inputs()
+JOB_OUTPUTS = EXPORT_JOB.outputs()
+WAIT_INPUTS = EXPORT_WAIT.inputs()
+WAIT_OUTPUTS = EXPORT_WAIT.outputs()
 
 
 # ---------------------------------------------------------------- Dataset
@@ -278,9 +255,6 @@ def _check_triggers(v: Validation, value: Any) -> Any:
 
 
 # ---------------------------------------------------------------- ProfileExportWait
-
-WAIT_INPUTS = ("job_ids", "timeout_seconds", "report_files", "sandbox_name")
-WAIT_OUTPUTS = ("statuses", "batch_ids", "errors", "files")
 
 
 def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:

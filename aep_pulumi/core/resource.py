@@ -8,7 +8,18 @@ from typing import Any, ClassVar
 
 from ..errors import AepError
 from .context import Context
-from .results import CheckOutcome, Created, DiffOutcome, ReadOutcome
+from .results import NO_OPTIONS, CallOptions, CheckOutcome, Created, DiffOutcome, ReadOutcome
+from .schema import ResourceSpec
+
+
+def replace_on(spec: ResourceSpec) -> tuple[str, ...]:
+    """The inputs whose change forces a replacement."""
+    return tuple(p.name for p in spec.properties if p.input and p.replace)
+
+
+def in_place(spec: ResourceSpec) -> tuple[str, ...]:
+    """The inputs a user sets that update in place."""
+    return tuple(p.name for p in spec.properties if p.input and not p.replace and not p.internal)
 
 
 class ResourceCore(abc.ABC):
@@ -54,7 +65,7 @@ class ResourceCore(abc.ABC):
         """Old state (outputs) against new inputs; never calls AEP."""
 
     @abc.abstractmethod
-    def create(self, props: Mapping[str, Any]) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
         """Create the object; if this raises, nothing is left behind in AEP."""
 
     @abc.abstractmethod
@@ -62,7 +73,13 @@ class ResourceCore(abc.ABC):
         """Refresh from AEP (``props``: the state), or adopt by id (``props`` holds no inputs)."""
 
     @abc.abstractmethod
-    def update(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        id_: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        options: CallOptions = NO_OPTIONS,
+    ) -> dict[str, Any]:
         """Apply in-place changes; returns the new state."""
 
     @abc.abstractmethod

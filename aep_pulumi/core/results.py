@@ -46,3 +46,16 @@ class ReadOutcome:
 
 
 GONE = ReadOutcome(None)
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """What a front door knows of one call beyond its properties: the engine's timeout for it
+    (``customTimeouts``, seconds), and who claims what it makes (the native plugin reads it from
+    the URN; the dynamic door's resources send it as the ``owner`` input)."""
+
+    timeout: float | None = None
+    owner: str | None = None
+
+
+NO_OPTIONS = CallOptions()

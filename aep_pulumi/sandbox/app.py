@@ -36,6 +36,7 @@ from .routes_catalog import CATALOG, CatalogRoutes
 from .routes_data_access import EXPORT, DataAccessRoutes
 from .routes_export_jobs import UPS, ExportJobRoutes
 from .routes_ims import ImsRoutes
+from .routes_profile import CONFIG, ProfileRoutes
 from .specs import SpecValidator, load_validator
 from .store import Store
 
@@ -55,6 +56,7 @@ _URLS = Map(
         Rule(f"{CATALOG}/batches/<batch_id>", endpoint="batch", methods=["GET"]),
         Rule(f"{UPS}/export/jobs", endpoint="jobs", methods=["GET", "POST"], strict_slashes=False),
         Rule(f"{UPS}/export/jobs/<job_id>", endpoint="job", methods=["GET", "DELETE"]),
+        Rule(f"{CONFIG}/mergePolicies", endpoint="merge_policies", methods=["GET"]),
         Rule(f"{EXPORT}/batches/<batch_id>/files", endpoint="batch_files", methods=["GET"]),
         Rule(f"{EXPORT}/files/<file_id>", endpoint="file", methods=["GET"]),
         Rule(f"{ADMIN}/state", endpoint="admin_state", methods=["GET"]),
@@ -73,7 +75,9 @@ def _as_bytes(body: Iterable[str | bytes]) -> Iterator[bytes]:
         yield piece.encode() if isinstance(piece, str) else piece
 
 
-class SandboxApp(ImsRoutes, CatalogRoutes, ExportJobRoutes, DataAccessRoutes, AdminRoutes):
+class SandboxApp(
+    ImsRoutes, CatalogRoutes, ExportJobRoutes, DataAccessRoutes, ProfileRoutes, AdminRoutes
+):
     """A WSGI app that behaves like the parts of AEP this project uses."""
 
     def __init__(

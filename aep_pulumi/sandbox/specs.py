@@ -31,10 +31,12 @@ from werkzeug.wrappers import Request, Response
 log = logging.getLogger("aep_pulumi.sandbox")
 
 # spec file -> the URL prefix AEP serves it under
+# spec file -> (the URL prefix its paths are under, the paths of ours it covers), first match wins
 SPEC_FILES = {
-    "segmentation.yaml": "/data/core/ups",
-    "catalog.yaml": "/data/foundation/catalog",
-    "data-access.yaml": "/data/foundation/export",
+    "profile.yaml": ("/data/core", "/data/core/ups/config/"),
+    "segmentation.yaml": ("/data/core/ups", "/data/core/ups/"),
+    "catalog.yaml": ("/data/foundation/catalog", "/data/foundation/catalog/"),
+    "data-access.yaml": ("/data/foundation/export", "/data/foundation/export/"),
 }
 
 
@@ -48,10 +50,11 @@ SPEC_SHA256 = {
     "segmentation.yaml": "c0f654526464dbeaf92e2666c333982f8308f2961047fc38e6150001bd26870f",
     "catalog.yaml": "e8b3980c6dfb1db6ecf2b2bd314c092903feadd8fc133b4e2c35ad541a75dc3d",
     "data-access.yaml": "2136f9cc98fb733460a137dd5659954e578826f7758affe61d95e177b902723f",
+    "profile.yaml": "eb5ecd3c8012f5202ff0bf2bdbcbfd72e58d56a8ac289948bf597b94055263ef",
 }
 HOW_TO_GET_SPECS = (
     "run `aep-sandbox --fetch-specs` (downloads Adobe's published specs into your cache), or set "
-    "AEP_OPENAPI_DIR to a folder holding segmentation.yaml, catalog.yaml and data-access.yaml"
+    "AEP_OPENAPI_DIR to a folder holding segmentation.yaml, catalog.yaml, data-access.yaml and profile.yaml"
 )
 
 
@@ -220,7 +223,7 @@ class SpecValidator:
 
     def __init__(self, openapi_dir: Path) -> None:
         self.apis: list[tuple[str, str, OpenAPI]] = []
-        for filename, prefix in SPEC_FILES.items():
+        for filename, (prefix, covers) in SPEC_FILES.items():
             with open(openapi_dir / filename, encoding="utf-8") as fh:
                 document = _string_keys(yaml.safe_load(fh))
             document["servers"] = [{"url": prefix}]
@@ -228,7 +231,7 @@ class SpecValidator:
             self.apis.append(
                 (
                     filename,
-                    prefix,
+                    covers,
                     OpenAPI.from_dict(
                         document,
                         config=Config(
@@ -242,8 +245,8 @@ class SpecValidator:
             )
 
     def _api_for(self, path: str) -> tuple[str, OpenAPI] | None:
-        for filename, prefix, api in self.apis:
-            if path.startswith(prefix + "/"):
+        for filename, covers, api in self.apis:
+            if path.startswith(covers):
                 return filename, api
         return None
 

@@ -149,6 +149,8 @@ class Workspace:
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
             "PULUMI_SKIP_CONFIRMATIONS": "true",
+            # `--event-log` (the engine's events, for YAML programs) is a debug flag.
+            "PULUMI_DEBUG_COMMANDS": "true",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
@@ -242,6 +244,17 @@ class Project:
                 str(out),
                 *extra,
             ]
+        if self.runtime == "nodejs":
+            driver = Path(__file__).with_name("inline.js")
+            return [
+                "node",
+                str(driver),
+                operation,
+                str(self.work_dir),
+                self.stack,
+                str(events),
+                str(out),
+            ]
         yes = [] if operation == "preview" else ["--yes", "--skip-preview"]
         return [
             str(self.workspace.engine / "pulumi"),
@@ -291,7 +304,7 @@ class Project:
             if line.strip()
         ]
         result = json.loads(out_path.read_text(encoding="utf-8")) if out_path.exists() else {}
-        if self.runtime != "python":
+        if self.runtime != "python":  # the CLI's and Node's events are camelCase
             events = [_cli_event(e) for e in events]
         return Run(
             process.returncode,

@@ -3,6 +3,9 @@ output, a refresh with no changes, and a destroy that leaves nothing in AEP."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from aep_pulumi.testing import SandboxHandle
@@ -73,3 +76,26 @@ def test_the_flagship_batch_id_is_the_jobs(workspace: Workspace, sandbox: Sandbo
         sandbox.app.store.job_view("prod", int(job_id))["destination"]["batchId"]
         == job["outputs"]["batch_id"]
     )
+
+
+def test_make_demo_runs_the_flagship_through_the_real_engine(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ENGINE, ROOT
+
+    assert ENGINE is not None
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo.py")],
+        env={**os.environ, "AEP_PULUMI_ENGINE": str(ENGINE)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "demo: the real Pulumi engine" in result.stdout
+    assert "Updating (sandbox)" in result.stdout and "+ 3 created" in result.stdout
+    assert re.search(r"batchId = [0-9a-f]{32}", result.stdout)
+    assert '"identities": {"id":' in result.stdout and "- 3 deleted" in result.stdout
+    assert not (ROOT / ".pulumi-demo").exists(), "the demo leaves nothing behind"

@@ -1,0 +1,132 @@
+"""The ``aep`` package schema, derived from the core's description of each resource's properties
+(:mod:`aep_pulumi.core.schema`): no second, hand-kept list. The TypeScript, Python and Go SDKs
+are generated from it (``make sdks``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..config import KEYS_BY_ATTR
+from ..core.schema import FUNCTIONS, RESOURCES, TYPES, Prop, camel
+from ..version import __version__
+
+PACKAGE = "aep"
+TOKEN = f"{PACKAGE}:index:"
+# Outputs every state has.
+ALWAYS_SET = ("dataset_id", "job_id", "status", "sandbox_name", "statuses", "batch_ids")
+
+
+def _type_of(kind: str, items: str | None, ref: str | None) -> dict[str, Any]:
+    if ref is not None or kind in TYPES:
+        return {"$ref": f"#/types/{TOKEN}{ref or kind}"}
+    if kind == "array":
+        return {"type": "array", "items": _type_of(items or "any", None, None)}
+    if kind == "map":
+        return {"type": "object", "additionalProperties": _type_of(items or "any", None, None)}
+    if kind == "object" or kind == "any":
+        return {"$ref": "pulumi.json#/Any"}
+    return {"type": kind}
+
+
+def _property(prop: Prop) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "description": prop.description,
+        **_type_of(prop.kind, prop.items, prop.ref),
+    }
+    if prop.default is not None:
+        spec["default"] = prop.default
+    if prop.replace and prop.input:
+        spec["replaceOnChanges"] = True
+    return spec
+
+
+def _properties(props: Iterable[Prop]) -> dict[str, Any]:
+    return {camel(p.name): _property(p) for p in props if not p.internal}
+
+
+def _config() -> dict[str, Any]:
+    """The provider's configuration: the same `aep:` keys as the dynamic door."""
+    variables: dict[str, Any] = {}
+    for key in KEYS_BY_ATTR.values():
+        name = key.config.split(":", 1)[1]
+        kind = (
+            "integer"
+            if key.attr == "max_retries"
+            else "number"
+            if key.attr.endswith(("timeout", "interval", "search"))
+            else "string"
+        )
+        variables[name] = {
+            "type": kind,
+            "description": f"`{key.config}` (environment: `{key.env}`).",
+            **({"secret": True} if key.secret else {}),
+        }
+    return variables
+
+
+def package_schema() -> dict[str, Any]:
+    """The schema as a dict (what ``GetSchema`` answers, serialised)."""
+    resources = {}
+    for spec in RESOURCES.values():
+        inputs = [p for p in spec.properties if p.input and not p.internal]
+        resources[f"{TOKEN}{spec.name}"] = {
+            "description": spec.description,
+            "inputProperties": _properties(inputs),
+            # A dataset's name defaults to the resource's name.
+            "requiredInputs": [camel(p.name) for p in inputs if p.required and p.name != "name"],
+            "properties": _properties(spec.properties),
+            "required": [
+                camel(p.name)
+                for p in spec.properties
+                if not p.internal and (p.required or p.default is not None or p.name in ALWAYS_SET)
+            ],
+        }
+    functions = {
+        f"{TOKEN}{spec.name}": {
+            "description": spec.description,
+            "inputs": {"properties": _properties(spec.inputs)},
+            "outputs": {"properties": _properties(spec.outputs)},
+        }
+        for spec in FUNCTIONS.values()
+    }
+    types = {
+        f"{TOKEN}{t.name}": {
+            "type": "object",
+            "description": t.description,
+            "properties": _properties(t.properties),
+            "required": [camel(p.name) for p in t.properties if p.required],
+        }
+        for t in TYPES.values()
+    }
+    config = _config()
+    return {
+        "name": PACKAGE,
+        "displayName": "Adobe Experience Platform profile exports",
+        "version": __version__,
+        "description": "Adobe Experience Platform profile exports (datasets and export jobs) as "
+        "Pulumi resources.",
+        "license": "Apache-2.0",
+        "keywords": ["pulumi", "aep", "adobe", "category/cloud"],
+        "config": {"variables": config},
+        "provider": {
+            "description": "The `aep` provider: its configuration is the `aep:` keys.",
+            "inputProperties": config,
+        },
+        "types": types,
+        "resources": resources,
+        "functions": functions,
+        "language": {
+            "python": {"packageName": "pulumi_aep"},
+            "nodejs": {
+                "packageName": "@aep-pulumi/aep",
+                "packageDescription": "AEP profile exports",
+            },
+            "go": {"importBasePath": "github.com/aep-pulumi/aep-pulumi/sdk/go/aep"},
+        },
+    }
+
+
+def schema_json() -> str:
+    return json.dumps(package_schema(), indent=2, sort_keys=True)

@@ -1,0 +1,198 @@
+"""``pulumi-resource-aep``: the ``aep`` provider as a Pulumi plugin (a gRPC server).
+
+A servicer of our own rather than Pulumi's ``provider.experimental.server``, for what that one
+cannot do: an operation that stopped half-way with an object in AEP (a Cancel, the engine's own
+timeout) answers with ``pulumirpc.ErrorResourceInitFailed`` in the status details, carrying the
+id and the state, as the Go SDK's ``resource.NewInitError`` does, so the stack holds the job; an
+AEP error reaches the user as its one line (status, code, message, request id), not as a Python
+traceback; and previews carry unknown values both ways (see :mod:`.wire`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+import grpc.aio
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc, status_pb2
+
+from ..errors import AepError
+from ..version import __version__
+from .provider import AepNativeProvider, InitFailed
+from .wire import decode, encode
+
+T = TypeVar("T")
+UPDATE = provider_pb2.PropertyDiff.UPDATE
+UPDATE_REPLACE = provider_pb2.PropertyDiff.UPDATE_REPLACE
+
+
+class _Status(grpc.Status):  # type: ignore[misc]
+    """What ``abort_with_status`` takes: a code, details, and trailing metadata."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: Any) -> None:
+        self.code = code
+        self.details = details
+        self.trailing_metadata = trailing_metadata
+
+
+class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
+    """The ResourceProvider protocol over :class:`AepNativeProvider`."""
+
+    def __init__(self, provider: AepNativeProvider) -> None:
+        self.provider = provider
+
+    async def _answer(self, context: Any, call: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await call()
+        except InitFailed as exc:
+            failed = provider_pb2.ErrorResourceInitFailed(
+                id=exc.object_id, properties=encode(exc.properties), reasons=[str(exc)]
+            )
+            detail = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(exc))
+            detail.details.add().Pack(failed)
+            metadata = (("grpc-status-details-bin", detail.SerializeToString()),)
+            await context.abort_with_status(_Status(grpc.StatusCode.UNKNOWN, str(exc), metadata))
+        except AepError as exc:
+            await context.abort(grpc.StatusCode.UNKNOWN, str(exc))
+        raise AssertionError("unreachable: an abort raises")
+
+    # ------------------------------------------------------------ plugin
+
+    async def GetPluginInfo(self, request: Any, context: Any) -> Any:
+        return plugin_pb2.PluginInfo(version=__version__)
+
+    async def GetSchema(self, request: Any, context: Any) -> Any:
+        return provider_pb2.GetSchemaResponse(schema=self.provider.schema())
+
+    async def CheckConfig(self, request: Any, context: Any) -> Any:
+        return provider_pb2.CheckResponse(inputs=request.news)
+
+    async def DiffConfig(self, request: Any, context: Any) -> Any:
+        return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
+
+    async def Configure(self, request: Any, context: Any) -> Any:
+        args, _ = decode(request.args)
+        self.provider.configure(dict(request.variables), args)
+        return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=True)
+
+    async def Cancel(self, request: Any, context: Any) -> Any:
+        self.provider.cancel()
+        return empty_pb2.Empty()
+
+    # ------------------------------------------------------------ resources
+
+    async def Check(self, request: Any, context: Any) -> Any:
+        news, secrets = decode(request.news)
+        inputs, failures = await self._answer(
+            context, lambda: self.provider.check(request.urn, news)
+        )
+        return provider_pb2.CheckResponse(
+            inputs=encode(inputs, secrets),
+            failures=[provider_pb2.CheckFailure(property=k, reason=r) for k, r in failures],
+        )
+
+    async def Diff(self, request: Any, context: Any) -> Any:
+        olds, _ = decode(request.olds)
+        news, _ = decode(request.news)
+        answer = await self._answer(context, lambda: self.provider.diff(request.urn, olds, news))
+        detailed = {
+            k: provider_pb2.PropertyDiff(kind=UPDATE, inputDiff=True) for k in answer.updates
+        }
+        detailed.update(
+            {
+                k: provider_pb2.PropertyDiff(kind=UPDATE_REPLACE, inputDiff=True)
+                for k in answer.replaces
+            }
+        )
+        return provider_pb2.DiffResponse(
+            replaces=answer.replaces,
+            deleteBeforeReplace=answer.delete_before_replace,
+            changes=provider_pb2.DiffResponse.DIFF_SOME
+            if answer.changes
+            else provider_pb2.DiffResponse.DIFF_NONE,
+            diffs=sorted(set(answer.replaces) | set(answer.updates)),
+            detailedDiff=detailed,
+            hasDetailedDiff=True,
+        )
+
+    async def Create(self, request: Any, context: Any) -> Any:
+        props, secrets = decode(request.properties)
+        id_, outputs = await self._answer(
+            context,
+            lambda: self.provider.create(
+                request.urn, props, timeout=request.timeout, preview=request.preview
+            ),
+        )
+        return provider_pb2.CreateResponse(id=id_, properties=encode(outputs, secrets))
+
+    async def Read(self, request: Any, context: Any) -> Any:
+        props, secrets = decode(request.properties)
+        inputs, input_secrets = decode(request.inputs)
+        id_, outputs, kept = await self._answer(
+            context, lambda: self.provider.read(request.urn, request.id, props, inputs)
+        )
+        return provider_pb2.ReadResponse(
+            id=id_ or "",
+            properties=encode(outputs, secrets),
+            inputs=encode(kept, input_secrets),
+        )
+
+    async def Update(self, request: Any, context: Any) -> Any:
+        olds, _ = decode(request.olds)
+        news, secrets = decode(request.news)
+        outputs = await self._answer(
+            context,
+            lambda: self.provider.update(
+                request.urn,
+                request.id,
+                olds,
+                news,
+                timeout=request.timeout,
+                preview=request.preview,
+            ),
+        )
+        return provider_pb2.UpdateResponse(properties=encode(outputs, secrets))
+
+    async def Delete(self, request: Any, context: Any) -> Any:
+        props, _ = decode(request.properties)
+        await self._answer(context, lambda: self.provider.delete(request.urn, request.id, props))
+        return empty_pb2.Empty()
+
+    async def Invoke(self, request: Any, context: Any) -> Any:
+        args, _ = decode(request.args)
+        result = await self._answer(context, lambda: self.provider.invoke(request.tok, args))
+        return provider_pb2.InvokeResponse(**{"return": encode(result)})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: serve on 127.0.0.1 and print the port, as every plugin does."""
+    parser = argparse.ArgumentParser(
+        prog="pulumi-resource-aep", description="The `aep` Pulumi provider plugin."
+    )
+    parser.add_argument("engine", nargs="?", help="the Pulumi engine's address")
+    args, _ = parser.parse_known_args(argv)
+
+    async def serve() -> None:
+        server = grpc.aio.server(options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)])
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(
+            AepServicer(AepNativeProvider(args.engine)), server
+        )
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
+        await server.wait_for_termination()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        return
+
+
+if __name__ == "__main__":
+    main()
