@@ -71,12 +71,13 @@ class EngineLog:
     (each core call runs on its own thread, which knows its resource's URN)."""
 
     def __init__(self, engine_address: str | None) -> None:
-        self._stub = (
-            engine_pb2_grpc.EngineStub(grpc.insecure_channel(engine_address))
-            if engine_address
-            else None
-        )
+        self._stub: Any = None
         self._local = threading.local()
+        if engine_address:
+            self.connect(engine_address)
+
+    def connect(self, engine_address: str) -> None:
+        self._stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(engine_address))
 
     def bind(self, urn: str) -> None:
         self._local.urn = urn
@@ -161,6 +162,11 @@ class AepNativeProvider:
         return to_wire(self.spec(urn).properties, values)
 
     # ------------------------------------------------------------ provider
+
+    def attach(self, engine_address: str) -> None:
+        """The engine's address, as its handshake gives it (progress goes to its log)."""
+        if engine_address:
+            self.log.connect(engine_address)
 
     def schema(self) -> str:
         return schema_json()
@@ -257,6 +263,8 @@ class AepNativeProvider:
     # ------------------------------------------------------------ functions
 
     async def invoke(self, token: str, args: Mapping[str, Any]) -> Wire:
+        """A function's result. It reads AEP in a preview too: the engine takes no unknown in
+        an invoke's result, so a function is the one thing a preview asks AEP."""
         name = token.removeprefix(TOKEN)
         function, spec = FUNCTIONS.get(name), FUNCTION_SPECS.get(name)
         if function is None or spec is None:

@@ -63,6 +63,10 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
 
     # ------------------------------------------------------------ plugin
 
+    async def Handshake(self, request: Any, context: Any) -> Any:
+        self.provider.attach(request.engine_address)
+        return provider_pb2.ProviderHandshakeResponse(accept_secrets=True)
+
     async def GetPluginInfo(self, request: Any, context: Any) -> Any:
         return plugin_pb2.PluginInfo(version=__version__)
 

@@ -104,27 +104,36 @@ def from_wire(props: Iterable[Prop], values: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def _to_kind(kind: str, items: str | None, value: Any) -> Any:
+def _to_kind(kind: str, items: str | None, value: Any, unlisted: bool) -> Any:
     if value is None or is_unknown(value):
         return value
     if kind in TYPES and isinstance(value, Mapping):
-        return to_wire(TYPES[kind].properties, value)
+        return to_wire(TYPES[kind].properties, value, unlisted=unlisted)
     if kind == "array" and isinstance(value, (list, tuple)):
-        return [_to_kind(items or "any", None, v) for v in value]
+        return [_to_kind(items or "any", None, v, unlisted) for v in value]
     if kind == "map" and isinstance(value, Mapping):
-        return {k: _to_kind(items or "any", None, v) for k, v in value.items()}
+        return {k: _to_kind(items or "any", None, v, unlisted) for k, v in value.items()}
     return value
 
 
-def to_wire(props: Iterable[Prop], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Core data as camelCase wire data, for the properties the schema lists (internal ones,
-    and anything the schema does not name, are dropped; ``None`` values too)."""
-    listed = {p.name: p for p in props if not p.internal}
-    return {
-        camel(name): _to_kind(listed[name].ref or listed[name].kind, listed[name].items, value)
-        for name, value in values.items()
-        if name in listed and value is not None
-    }
+def to_wire(
+    props: Iterable[Prop], values: Mapping[str, Any], *, unlisted: bool = False
+) -> dict[str, Any]:
+    """Core data as camelCase wire data, for the properties the schema lists (internal ones
+    and ``None`` values are dropped). A name the schema does not know is dropped too, unless
+    ``unlisted``: then it is sent as spelled, as a user's misspelt input reaches the plugin."""
+    every = {p.name: p for p in props}
+    listed = {name: p for name, p in every.items() if not p.internal}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        prop = listed.get(name)
+        if value is None:
+            continue
+        if prop is not None:
+            out[camel(name)] = _to_kind(prop.ref or prop.kind, prop.items, value, unlisted)
+        elif unlisted and name not in every:
+            out[name] = value
+    return out
 
 
 def camel_path(props: Iterable[Prop], path: str) -> str:

@@ -1,7 +1,8 @@
 """A test kit for programs that use this package: a local AEP and engine-faithful mocks.
 
 * :func:`served_sandbox` — the sandbox over real HTTP on 127.0.0.1 (a context manager);
-  :func:`provider_host_for` — Pulumi's own dynamic provider host pointed at it.
+  :func:`provider_host_for` — Pulumi's own dynamic provider host pointed at it;
+  :func:`native_host_for` — the native plugin ``pulumi-resource-aep`` pointed at it.
 * :class:`EngineMocks`, :func:`plan`, :func:`run` — Pulumi mocks that run the providers' real
   ``check``/``diff`` and follow the engine's preview rules (see :mod:`aep_pulumi.testing.engine_mocks`).
 * The pytest fixtures ``aep_sandbox`` and ``aep_sandbox_inprocess`` live in
@@ -14,6 +15,7 @@ This module imports neither pytest nor responses, so it works in any program.
 from __future__ import annotations
 
 from .engine_mocks import CheckFailed, EngineMocks, Plan, Step, plan, run
+from .native_host import NativeHost
 from .provider_host import ProviderHost
 from .sandboxes import (
     INPROCESS_URL,
@@ -22,6 +24,7 @@ from .sandboxes import (
     TEST_ORG,
     SandboxHandle,
     make_app,
+    native_host_for,
     provider_host_for,
     sandbox_env,
     served_sandbox,
@@ -34,11 +37,13 @@ __all__ = [
     "TEST_ORG",
     "CheckFailed",
     "EngineMocks",
+    "NativeHost",
     "Plan",
     "ProviderHost",
     "SandboxHandle",
     "Step",
     "make_app",
+    "native_host_for",
     "plan",
     "provider_host_for",
     "run",

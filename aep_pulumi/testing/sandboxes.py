@@ -1,16 +1,17 @@
-"""Sandboxes for tests: the local AEP over real HTTP, and Pulumi's provider host pointed at it."""
+"""Sandboxes for tests: the local AEP over real HTTP, and either door's gRPC host pointed at it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ..aep.client import AepClient
 from ..sandbox import SandboxApp, SandboxConfig, SandboxServer
 from ..sandbox.specs import default_openapi_dir
 from ..settings import AepSettings
+from .native_host import NativeHost
 from .provider_host import ProviderHost
 
 TEST_ORG = "TESTORG0000000000000000@AdobeOrg"
@@ -84,6 +85,30 @@ def served_sandbox(job_duration: float = 0.4) -> Iterator[SandboxHandle]:
         server.stop()
 
 
+class _Host(Protocol):
+    def configure(self, config: dict[str, str]) -> None: ...
+    def close(self) -> None: ...
+
+
+H = TypeVar("H", bound=_Host)
+
+
+def _configured(
+    start: Callable[[dict[str, str]], H],
+    sandbox: SandboxHandle | Mapping[str, str],
+    env: dict[str, str],
+) -> Iterator[H]:
+    base = sandbox.env if isinstance(sandbox, SandboxHandle) else sandbox
+    host_env = {**base, **env}
+    secret = host_env.pop("AEP_CLIENT_SECRET", None)
+    host = start(host_env)
+    try:
+        host.configure({"aep:clientSecret": secret} if secret else {})
+        yield host
+    finally:
+        host.close()
+
+
 @contextmanager
 def provider_host_for(
     sandbox: SandboxHandle | Mapping[str, str], **env: str
@@ -93,12 +118,11 @@ def provider_host_for(
     The client secret reaches it through Configure, the way ``pulumi config set --secret
     aep:clientSecret`` delivers it, not through the environment.
     """
-    base = sandbox.env if isinstance(sandbox, SandboxHandle) else sandbox
-    host_env = {**base, **env}
-    secret = host_env.pop("AEP_CLIENT_SECRET", None)
-    host = ProviderHost(host_env)
-    try:
-        host.configure({"aep:clientSecret": secret} if secret else {})
-        yield host
-    finally:
-        host.close()
+    yield from _configured(ProviderHost, sandbox, env)
+
+
+@contextmanager
+def native_host_for(sandbox: SandboxHandle | Mapping[str, str], **env: str) -> Iterator[NativeHost]:
+    """The native plugin (``pulumi-resource-aep``) pointed at ``sandbox``, configured as
+    :func:`provider_host_for` configures the dynamic host."""
+    yield from _configured(NativeHost, sandbox, env)

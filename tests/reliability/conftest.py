@@ -19,8 +19,18 @@ import grpc
 import pytest
 
 from aep_pulumi.sandbox import ScriptedFault
-from aep_pulumi.testing import TEST_CLIENT_SECRET, SandboxHandle, provider_host_for, served_sandbox
+from aep_pulumi.testing import (
+    TEST_CLIENT_SECRET,
+    NativeHost,
+    SandboxHandle,
+    native_host_for,
+    provider_host_for,
+    served_sandbox,
+)
 from aep_pulumi.testing.provider_host import ProviderHost
+
+# Either door's gRPC host: the dynamic providers' `python -m pulumi.dynamic`, or the plugin.
+Host = ProviderHost | NativeHost
 
 ROOT = Path(__file__).resolve().parents[2]
 # The listing shows a new job this long after it was created (GET by id knows it at once).
@@ -28,6 +38,11 @@ LISTING_LAG = 1.0
 # How long a lost answer is searched for in these scenarios (AEP_LOST_ANSWER_SEARCH_SECONDS).
 SEARCH_SECONDS = "5"
 RESULTS: list[dict[str, Any]] = []
+# Each scenario is a `pulumi up` of its own process: a 1 s HTTP timeout, a 5 s lost-answer search.
+SCENARIO_SETTINGS = {
+    "AEP_HTTP_TIMEOUT_SECONDS": "1",
+    "AEP_LOST_ANSWER_SEARCH_SECONDS": SEARCH_SECONDS,
+}
 
 
 @dataclass
@@ -77,15 +92,21 @@ def _clean(faulty_sandbox: SandboxHandle) -> None:
 def reliability_host(sandbox: SandboxHandle, **env: str) -> Iterator[ProviderHost]:
     """A provider host as the scenarios run it (a 1 s HTTP timeout, a 5 s lost-answer search):
     each one is a `pulumi up` of its own process."""
-    settings = {"AEP_HTTP_TIMEOUT_SECONDS": "1", "AEP_LOST_ANSWER_SEARCH_SECONDS": SEARCH_SECONDS}
-    with provider_host_for(sandbox, **{**settings, **env}) as provider_host:
+    with provider_host_for(sandbox, **{**SCENARIO_SETTINGS, **env}) as provider_host:
         yield provider_host
+
+
+@contextmanager
+def reliability_native_host(sandbox: SandboxHandle, **env: str) -> Iterator[NativeHost]:
+    """The native plugin with the settings of :func:`reliability_host`."""
+    with native_host_for(sandbox, **{**SCENARIO_SETTINGS, **env}) as native_host:
+        yield native_host
 
 
 class Scenario:
     """Runs one fault scenario and records what it left behind."""
 
-    def __init__(self, host: ProviderHost, sandbox: SandboxHandle) -> None:
+    def __init__(self, host: Host, sandbox: SandboxHandle) -> None:
         self.host = host
         self.sandbox = sandbox
         self.kept: set[str] = set()
@@ -111,7 +132,7 @@ class Scenario:
         dataset_id: str,
         name: str = "export",
         *,
-        host: ProviderHost | None = None,
+        host: Host | None = None,
         **props: Any,
     ) -> dict[str, Any] | None:
         host = host or self.host
@@ -124,7 +145,7 @@ class Scenario:
         return self.outputs[-1] if created else None
 
     def _create(
-        self, kind: str, name: str, inputs: dict[str, Any], host: ProviderHost | None = None
+        self, kind: str, name: str, inputs: dict[str, Any], host: Host | None = None
     ) -> str | None:
         try:
             created = (host or self.host).create(kind, name, inputs)
@@ -149,7 +170,10 @@ class Scenario:
         ]
         return sum(1 for s in secrets for h in haystacks if s and s in h)
 
-    def record(self, fault: str, where: str, started: float, log: str | None = None) -> Result:
+    def record(
+        self, fault: str, where: str, started: float, log: str | None = None, *, table: bool = True
+    ) -> Result:
+        """What the scenario left; ``table``: a row of the README's reliability table."""
         datasets, jobs = self.live()
         extra = (datasets | jobs) - self.kept - self.foreign
         succeeded = not self.errors
@@ -171,7 +195,8 @@ class Scenario:
             seconds=round(time.monotonic() - started, 2),
             cancelled_running=len(self.sandbox.app.store.cancelled_running),
         )
-        RESULTS.append(asdict(result))
+        if table:
+            RESULTS.append(asdict(result))
         return result
 
 

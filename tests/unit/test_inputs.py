@@ -10,6 +10,7 @@ from aep_pulumi.core.inputs import check_dataset_inputs, check_export_job_inputs
 from aep_pulumi.core.payloads import export_job_request
 from aep_pulumi.core.unknown import Unknown
 
+from ..cases import JOB_INPUT_CASES
 from ..conftest import seed_sample
 
 
@@ -35,75 +36,7 @@ def test_the_guides_job_is_valid_and_builds_the_guides_body() -> None:
     assert export_job_request(inputs).to_api() == seed_sample("create_job_request")
 
 
-@pytest.mark.parametrize(
-    ("props", "path", "reason"),
-    [
-        ({}, "dataset_id", "is required"),
-        ({"dataset_id": 5}, "dataset_id", "must be a string"),
-        ({"dataset_id": "d", "fields": "a,b"}, "fields", "list of dot paths"),
-        ({"dataset_id": "d", "fields": ["ok", ""]}, "fields[1]", "non-empty dot path"),
-        ({"dataset_id": "d", "fields": ["a..b"]}, "fields[0]", "not a dot path"),
-        ({"dataset_id": "d", "merge_policy": {"version": 1}}, "merge_policy.id", "is required"),
-        (
-            {"dataset_id": "d", "merge_policy": {"id": "m", "version": 0}},
-            "merge_policy.version",
-            "1 or more",
-        ),
-        (
-            {"dataset_id": "d", "merge_policy": {"id": "m", "version": 1.5}},
-            "merge_policy.version",
-            "whole number",
-        ),
-        (
-            {"dataset_id": "d", "merge_policy": {"id": "m", "colour": 1}},
-            "merge_policy.colour",
-            "unknown property",
-        ),
-        (
-            {"dataset_id": "d", "event_list": {"from_ingest_timestamp": "yesterday"}},
-            "event_list.from_ingest_timestamp",
-            "not an RFC 3339 timestamp",
-        ),
-        (
-            {"dataset_id": "d", "from_ingest_timestamp": "2018-10-25 13:22"},
-            "from_ingest_timestamp",
-            "RFC 3339",
-        ),
-        (
-            {"dataset_id": "d", "segments": [{"segment_ns": "ups"}]},
-            "segments[0].segment_id",
-            "is required",
-        ),
-        (
-            {"dataset_id": "d", "segments": [{"segment_id": "s", "status": ["gone"]}]},
-            "segments[0].status[0]",
-            "realized",
-        ),
-        ({"dataset_id": "d", "segments": []}, "segments", "empty"),
-        (
-            {
-                "dataset_id": "d",
-                "segment_qualification_time": {
-                    "start_time": "2020-02-01T00:00:00Z",
-                    "end_time": "2020-01-01T00:00:00Z",
-                },
-            },
-            "segment_qualification_time",
-            "after end_time",
-        ),
-        ({"dataset_id": "d", "segment_per_batch": True}, "segment_per_batch", "needs `segments`"),
-        ({"dataset_id": "d", "empty_profiles": "yes"}, "empty_profiles", "true or false"),
-        ({"dataset_id": "d", "wait_timeout_seconds": -1}, "wait_timeout_seconds", "greater than 0"),
-        ({"dataset_id": "d", "sandbox_name": "Prod"}, "sandbox_name", "lower-case"),
-        ({"dataset_id": "d", "triggers": "now"}, "triggers", "must be a list"),
-        ({"dataset_id": "d", "batchid": "x"}, "batchid", "unknown property"),
-        (
-            {"dataset_id": "d", "segments": [{"segment_id": "vip"}, {"segment_id": "vip"}]},
-            "segments",
-            "lists segment 'vip' twice",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("props", "path", "reason"), JOB_INPUT_CASES)
 def test_each_mistake_names_its_property(props: dict[str, Any], path: str, reason: str) -> None:
     found = failures(props)
     assert path in found, found
