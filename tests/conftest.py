@@ -53,3 +53,22 @@ def _no_ambient_aep_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("AEP_") and key != "AEP_OPENAPI_DIR":
             monkeypatch.delenv(key, raising=False)
+
+
+def _sandbox_temp_folders() -> set[Path]:
+    import tempfile
+
+    return set(Path(tempfile.gettempdir()).glob("aep-sandbox-data-*"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sandboxes_leave_nothing_in_temp() -> Any:
+    """Every sandbox the suite starts removes its export files: checked over the whole run
+    (at the end, the sandboxes of session fixtures are stopped already: this one is first)."""
+    before = _sandbox_temp_folders()
+    yield
+    import gc
+
+    gc.collect()  # stores dropped without close() clean up when collected
+    left = _sandbox_temp_folders() - before
+    assert not left, f"sandboxes left export files behind: {sorted(map(str, left))}"

@@ -160,6 +160,7 @@ class ExportJobCore(ResourceCore):
         if not inputs["wait_for_completion"]:
             self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
             return Created(str(job.id), self._state(inputs, job))
+        self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id})")
         client = self.ctx.client()
         own_limit = float(inputs["wait_timeout_seconds"])
         engine_limit = options.timeout if self.ctx.partial_state and options.timeout else None

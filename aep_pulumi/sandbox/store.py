@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -53,6 +54,7 @@ class Store(JobBook):
         self.rng = random.Random(11)
         self.cancelled_running: list[int] = []
         self._data_dir: Path | None = None
+        self._cleanup: weakref.finalize[Any, Any] | None = None
         if state_file is not None and state_file.is_file():
             self._load(state_file)
 
@@ -101,17 +103,27 @@ class Store(JobBook):
             os.replace(tmp, self.state_file)
 
     def data_dir(self) -> Path:
-        """Where export files are written (made on first use)."""
+        """Where export files are written (made on first use): beside a persisted state file,
+        whose jobs' files must outlive the process; else a temporary folder, removed by
+        :meth:`close`, or when the store is dropped or the process exits without it."""
         with self.lock:
             if self._data_dir is None:
-                self._data_dir = Path(tempfile.mkdtemp(prefix="aep-sandbox-data-"))
+                if self.state_file is not None:
+                    self._data_dir = self.state_file.with_name(self.state_file.stem + "-files")
+                    self._data_dir.mkdir(parents=True, exist_ok=True)
+                else:
+                    self._data_dir = Path(tempfile.mkdtemp(prefix="aep-sandbox-data-"))
+                    self._cleanup = weakref.finalize(
+                        self, shutil.rmtree, str(self._data_dir), ignore_errors=True
+                    )
             return self._data_dir
 
     def close(self) -> None:
         """Remove the export files this sandbox wrote (unless its state is persisted)."""
         with self.lock:
-            if self._data_dir is not None and self.state_file is None:
-                shutil.rmtree(self._data_dir, ignore_errors=True)
+            if self._cleanup is not None:
+                self._cleanup()
+                self._cleanup = None
                 self._data_dir = None
 
     def reset(self) -> None:

@@ -87,6 +87,9 @@ def aep_sandbox_inprocess(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHa
             pytrace=False,
         )
     app = make_app()
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        _route_into(app, mock, INPROCESS_URL)
-        yield SandboxHandle(INPROCESS_URL, app, sandbox_env(INPROCESS_URL), monkeypatch)
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            _route_into(app, mock, INPROCESS_URL)
+            yield SandboxHandle(INPROCESS_URL, app, sandbox_env(INPROCESS_URL), monkeypatch)
+    finally:
+        app.close()

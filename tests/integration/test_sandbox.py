@@ -317,3 +317,56 @@ def test_demo_reads_back_the_exported_records(
     demo["show_export"](aep_sandbox.env, (job.outs or {})["batch_id"])
     out = capsys.readouterr().out
     assert "24 records" in out and '"personalEmail": {"address":' in out
+
+
+def _export_files(handle: SandboxHandle) -> Path:
+    """Run the guide's export to its end on ``handle``; the folder its files went to."""
+    url, h = handle.url, headers(handle.url)
+    created = requests.post(
+        f"{url}/data/foundation/catalog/dataSets",
+        json=seed_sample("create_dataset_request"),
+        headers=h,
+        timeout=5,
+    )
+    body: dict[str, Any] = seed_sample("create_job_request")
+    body["destination"]["datasetId"] = created.json()[0].rsplit("/", 1)[1]
+    job_id = requests.post(
+        f"{url}/data/core/ups/export/jobs", json=body, headers=h, timeout=5
+    ).json()["id"]
+    deadline = time.monotonic() + 10
+    while (
+        requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5).json()[
+            "status"
+        ]
+        != "SUCCEEDED"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    return handle.app.store.data_dir()
+
+
+def test_the_sandbox_leaves_nothing_in_the_temp_folder(tmp_path: Path) -> None:
+    from aep_pulumi.testing import served_sandbox
+
+    with served_sandbox(job_duration=0.1) as handle:
+        folder = _export_files(handle)
+        assert any(folder.rglob("*")), "the export wrote files"
+    assert not folder.exists(), "a stopped sandbox removes its files"
+
+    # A sandbox that is never stopped: its files go when the process ends.
+    script = (
+        "from aep_pulumi.testing import make_app\napp = make_app()\nprint(app.store.data_dir())\n"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert not Path(made.stdout.strip()).exists()
+
+
+def test_a_persisted_sandbox_keeps_its_files_beside_its_state(tmp_path: Path) -> None:
+    from aep_pulumi.sandbox import SandboxApp, SandboxConfig
+
+    app = SandboxApp(SandboxConfig(), state_file=tmp_path / "state.json")
+    folder = app.store.data_dir()
+    app.close()
+    assert folder == tmp_path / "state-files" and folder.is_dir()
