@@ -197,9 +197,18 @@ def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None]:
     message = ": ".join(p for p in (title, detail) if p) or None
     if ups_message:
         message = f"{message}: {ups_message}" if message else ups_message
-    if code is None and title is None and "type" in body and message:
-        code = _first_str(body, "type")
+    problem_type = _first_str(body, "type")
+    if code is None and problem_type is not None:
+        # Problem-style errors name their code last in the type URI (…/errors/CAT-404).
+        last = problem_type.rstrip("/").rsplit("/", 1)[-1]
+        if any(c.isdigit() for c in last) and last != problem_type:
+            code = last
+        elif title is None and message:
+            code = problem_type
     request_id = _first_str(body, "requestId", "request_id", "x-request-id")
+    report = body.get("report")
+    if request_id is None and isinstance(report, Mapping):
+        request_id = _first_str(report, "requestId")
     return (code, message, request_id)
 
 

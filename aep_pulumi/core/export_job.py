@@ -259,8 +259,9 @@ class ExportJobCore(ResourceCore):
             STATUS_SUCCEEDED,
             STATUS_FAILED,
         ):
+            engine_limit = options.timeout if self.ctx.partial_state and options.timeout else None
             try:
-                state.update(self._finish_waiting(id_, sandbox, inputs))
+                state.update(self._finish_waiting(id_, sandbox, inputs, state, engine_limit))
             except AepCancelled:
                 if not self.ctx.partial_state:
                     raise
@@ -271,16 +272,32 @@ class ExportJobCore(ResourceCore):
                 ) from None
         return state
 
-    def _finish_waiting(self, id_: str, sandbox: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """An update that turns waiting on for a job still running: wait for it now."""
+    def _finish_waiting(
+        self,
+        id_: str,
+        sandbox: str,
+        inputs: Mapping[str, Any],
+        state: Mapping[str, Any],
+        engine_limit: float | None,
+    ) -> dict[str, Any]:
+        """An update that turns waiting on for a job still running (or one a cancelled or
+        timed-out create left): wait for it now, within the engine's update timeout too."""
         try:
             job = self.ctx.client().get_export_job(id_, sandbox=sandbox)
         except AepNotFoundError as exc:
             raise exc.with_message(
                 f"{exc.message}; `pulumi refresh` will judge it by its batch"
             ) from None
-        outcome = self._wait(job, sandbox, float(inputs["wait_timeout_seconds"]))
+        own_limit = float(inputs["wait_timeout_seconds"])
+        outcome = self._wait(job, sandbox, min(own_limit, engine_limit or own_limit))
         final = outcome.jobs[job.id]
+        if outcome.timed_out and engine_limit is not None and engine_limit < own_limit:
+            raise AepPartialState(
+                f"the update timed out after {engine_limit:g}s (customTimeouts); export job "
+                f"{id_} runs on in AEP and the stack holds it: the next `pulumi up` waits for it",
+                object_id=id_,
+                state={**state, **job_outputs(final)},
+            )
         if job.id in outcome.missing:
             raise AepNotFoundError(
                 f"export job {id_} disappeared from AEP while it was {final.status}; "

@@ -89,6 +89,12 @@ SANDBOX = Prop(
     "Changing it forces a replacement.",
     replace=True,
 )
+# A function's sandbox: the one it reads.
+READ_SANDBOX = Prop(
+    "sandbox_name",
+    "string",
+    "The AEP sandbox to read (lower case); defaults to the configured one.",
+)
 REPORT_FILES = Prop(
     "report_files",
     "boolean",
@@ -359,7 +365,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                     "The schema class whose policies to list.",
                     default=DEFAULT_SCHEMA_NAME,
                 ),
-                SANDBOX,
+                READ_SANDBOX,
             ),
             (
                 Prop("merge_policies", "array", "Every merge policy.", items="MergePolicyInfo"),
@@ -373,7 +379,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             (
                 Prop("dataset_id", "string", "The dataset's id."),
                 Prop("name", "string", "Or its name (exactly one dataset must have it)."),
-                SANDBOX,
+                READ_SANDBOX,
             ),
             (
                 Prop("dataset_id", "string", "The dataset's id."),

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import json
 import logging
 import random
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,21 @@ def _as_bytes(body: Iterable[str | bytes]) -> Iterator[bytes]:
         yield piece.encode() if isinstance(piece, str) else piece
 
 
+def _body_request_id(response: Response) -> str | None:
+    if response.status_code < 400 or response.direct_passthrough:
+        return None
+    try:
+        body = json.loads(response.get_data())
+    except ValueError:
+        return None
+    if isinstance(body, list) and body:
+        body = body[0]
+    if not isinstance(body, dict):
+        return None
+    found = body.get("requestId") or (body.get("report") or {}).get("requestId")
+    return str(found) if found else None
+
+
 class SandboxApp(
     ImsRoutes, CatalogRoutes, ExportJobRoutes, DataAccessRoutes, ProfileRoutes, AdminRoutes
 ):
@@ -113,6 +130,9 @@ class SandboxApp(
         response = self.handle(request, environ)
         # AEP's clock, not the machine's (`clock_offset`): the server sends no Date of its own.
         response.headers["Date"] = email.utils.formatdate(self.store.now(), usegmt=True)
+        if "x-request-id" not in response.headers:
+            # AEP's gateway names every answer; an error body's own id is the same one.
+            response.headers["x-request-id"] = _body_request_id(response) or uuid.uuid4().hex
         elapsed_ms = (time.monotonic() - started) * 1000
         # Never log headers or query strings: they may carry credentials.
         entry = {

@@ -8,6 +8,7 @@ do, so one table of cases runs through both doors; on the wire they are the sche
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,9 +20,15 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import (
+    engine_pb2,
+    engine_pb2_grpc,
+    provider_pb2,
+    provider_pb2_grpc,
+    status_pb2,
+)
 
-from ..core.schema import RESOURCES
+from ..core.schema import FUNCTIONS, RESOURCES
 from ..core.unknown import UNKNOWN
 from ..native.wire import decode, encode, from_wire, to_wire
 from .provider_host import Created, Unknown
@@ -158,10 +165,22 @@ class NativeHost:
             )
         )
 
-    def create(self, kind: str, name: str, props: dict[str, Any], timeout: float = 0) -> Created:
+    def create(
+        self,
+        kind: str,
+        name: str,
+        props: dict[str, Any],
+        *,
+        timeout: float = 0,
+        preview: bool = False,
+    ) -> Created:
+        """A create (``timeout``: the resource's ``customTimeouts.create``, in seconds)."""
         response = self.stub.Create(
             provider_pb2.CreateRequest(
-                urn=self.urn(kind, name), properties=self._wire(kind, props), timeout=timeout
+                urn=self.urn(kind, name),
+                properties=self._wire(kind, props),
+                timeout=timeout,
+                preview=preview,
             )
         )
         return Created(response.id, self._plain(kind, response.properties))
@@ -184,7 +203,15 @@ class NativeHost:
         )
 
     def update(
-        self, kind: str, name: str, id_: str, olds: dict[str, Any], news: dict[str, Any]
+        self,
+        kind: str,
+        name: str,
+        id_: str,
+        olds: dict[str, Any],
+        news: dict[str, Any],
+        *,
+        timeout: float = 0,
+        preview: bool = False,
     ) -> dict[str, Any]:
         response = self.stub.Update(
             provider_pb2.UpdateRequest(
@@ -192,9 +219,41 @@ class NativeHost:
                 urn=self.urn(kind, name),
                 olds=self._wire(kind, olds),
                 news=self._wire(kind, news),
+                timeout=timeout,
+                preview=preview,
             )
         )
         return self._plain(kind, response.properties)
+
+    def invoke(self, function: str, args: dict[str, Any]) -> dict[str, Any]:
+        """``aep:index:<function>`` with snake_case ``args``; its result in snake_case."""
+        spec = FUNCTIONS[function]
+        response = self.stub.Invoke(
+            provider_pb2.InvokeRequest(
+                tok=f"aep:index:{function}", args=encode(to_wire(spec.inputs, args))
+            )
+        )
+        values, _ = decode(getattr(response, "return"))
+        return from_wire(spec.outputs, values)
+
+    def schema(self) -> dict[str, Any]:
+        """The package schema the plugin serves."""
+        answer = self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
+        schema: dict[str, Any] = json.loads(answer.schema)
+        return schema
+
+    def init_failure(self, kind: str, error: grpc.RpcError) -> tuple[str, dict[str, Any]] | None:
+        """The object an operation left half-way (``ErrorResourceInitFailed``): its id and
+        state, as the engine would keep them; ``None`` for a plain error."""
+        for key, value in error.trailing_metadata() or ():
+            if key != "grpc-status-details-bin":
+                continue
+            details = status_pb2.Status.FromString(value)
+            for detail in details.details:
+                failed = provider_pb2.ErrorResourceInitFailed()
+                if detail.Unpack(failed):
+                    return failed.id, self._plain(kind, failed.properties)
+        return None
 
     def delete(self, kind: str, name: str, id_: str, props: dict[str, Any]) -> None:
         self.stub.Delete(

@@ -7,10 +7,11 @@ import pulumi
 import pulumi_aep as aep
 
 config = pulumi.Config()
-# The sandbox's default merge policy of the profile class: no hard-coded id.
-policies = aep.get_merge_policies()
-
 target = aep.Dataset("target", name=config.get("datasetName") or "Profile Data Export")
+
+# The default merge policy of the profile class in the dataset's sandbox: no hard-coded id.
+# It follows the dataset, so a first preview asks AEP nothing (see docs/native.md).
+policies = aep.get_merge_policies_output(sandbox_name=target.sandbox_name)
 
 export = aep.ProfileExportJob(
     "export",

@@ -4,10 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aep from "@aep-pulumi/aep";
 
 const config = new pulumi.Config();
-// The sandbox's default merge policy of the profile class: no hard-coded id.
-const policies = aep.getMergePoliciesOutput({});
-
 const target = new aep.Dataset("target", { name: config.get("datasetName") ?? "Profile Data Export" });
+
+// The default merge policy of the profile class in the dataset's sandbox: no hard-coded id.
+// It follows the dataset, so a first preview asks AEP nothing (see docs/native.md).
+const policies = aep.getMergePoliciesOutput({ sandboxName: target.sandboxName });
 
 const job = new aep.ProfileExportJob("export", {
     datasetId: target.id,

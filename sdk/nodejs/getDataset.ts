@@ -27,7 +27,7 @@ export interface GetDatasetArgs {
      */
     name?: string;
     /**
-     * The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+     * The AEP sandbox to read (lower case); defaults to the configured one.
      */
     sandboxName?: string;
 }
@@ -81,7 +81,7 @@ export interface GetDatasetOutputArgs {
      */
     name?: pulumi.Input<string | undefined>;
     /**
-     * The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+     * The AEP sandbox to read (lower case); defaults to the configured one.
      */
     sandboxName?: pulumi.Input<string | undefined>;
 }

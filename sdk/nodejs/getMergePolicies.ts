@@ -20,7 +20,7 @@ export function getMergePolicies(args?: GetMergePoliciesArgs, opts?: pulumi.Invo
 
 export interface GetMergePoliciesArgs {
     /**
-     * The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+     * The AEP sandbox to read (lower case); defaults to the configured one.
      */
     sandboxName?: string;
     /**
@@ -57,7 +57,7 @@ export function getMergePoliciesOutput(args?: GetMergePoliciesOutputArgs, opts?:
 
 export interface GetMergePoliciesOutputArgs {
     /**
-     * The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+     * The AEP sandbox to read (lower case); defaults to the configured one.
      */
     sandboxName?: pulumi.Input<string | undefined>;
     /**

@@ -28,8 +28,10 @@ from aep_pulumi.errors import (
                 "title": "Not Found",
                 "status": 404,
                 "detail": "no dataset",
+                "report": {"requestId": "r-1"},
             },
-            (None, "Not Found: no dataset", None),
+            # The code is the type URI's last part; the request id may sit in `report`.
+            ("CAT-404", "Not Found: no dataset", "r-1"),
         ),
         (
             {

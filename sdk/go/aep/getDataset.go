@@ -27,7 +27,7 @@ type LookupDatasetArgs struct {
 	DatasetId *string `pulumi:"datasetId"`
 	// Or its name (exactly one dataset must have it).
 	Name *string `pulumi:"name"`
-	// The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+	// The AEP sandbox to read (lower case); defaults to the configured one.
 	SandboxName *string `pulumi:"sandboxName"`
 }
 
@@ -56,7 +56,7 @@ type LookupDatasetOutputArgs struct {
 	DatasetId pulumi.StringPtrInput `pulumi:"datasetId"`
 	// Or its name (exactly one dataset must have it).
 	Name pulumi.StringPtrInput `pulumi:"name"`
-	// The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+	// The AEP sandbox to read (lower case); defaults to the configured one.
 	SandboxName pulumi.StringPtrInput `pulumi:"sandboxName"`
 }
 

@@ -23,7 +23,7 @@ func GetMergePolicies(ctx *pulumi.Context, args *GetMergePoliciesArgs, opts ...p
 }
 
 type GetMergePoliciesArgs struct {
-	// The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+	// The AEP sandbox to read (lower case); defaults to the configured one.
 	SandboxName *string `pulumi:"sandboxName"`
 	// The schema class whose policies to list.
 	SchemaName *string `pulumi:"schemaName"`
@@ -62,7 +62,7 @@ func GetMergePoliciesOutput(ctx *pulumi.Context, args GetMergePoliciesOutputArgs
 }
 
 type GetMergePoliciesOutputArgs struct {
-	// The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+	// The AEP sandbox to read (lower case); defaults to the configured one.
 	SandboxName pulumi.StringPtrInput `pulumi:"sandboxName"`
 	// The schema class whose policies to list.
 	SchemaName pulumi.StringPtrInput `pulumi:"schemaName"`

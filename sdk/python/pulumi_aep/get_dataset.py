@@ -115,7 +115,7 @@ def get_dataset(dataset_id: Optional[_builtins.str] = None,
 
     :param _builtins.str dataset_id: The dataset's id.
     :param _builtins.str name: Or its name (exactly one dataset must have it).
-    :param _builtins.str sandbox_name: The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+    :param _builtins.str sandbox_name: The AEP sandbox to read (lower case); defaults to the configured one.
     """
     __args__ = dict()
     __args__['datasetId'] = dataset_id
@@ -140,7 +140,7 @@ def get_dataset_output(dataset_id: pulumi.Input[Optional[Optional[_builtins.str]
 
     :param _builtins.str dataset_id: The dataset's id.
     :param _builtins.str name: Or its name (exactly one dataset must have it).
-    :param _builtins.str sandbox_name: The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+    :param _builtins.str sandbox_name: The AEP sandbox to read (lower case); defaults to the configured one.
     """
     __args__ = dict()
     __args__['datasetId'] = dataset_id

@@ -77,7 +77,7 @@ def get_merge_policies(sandbox_name: Optional[_builtins.str] = None,
     """
     The merge policies of a sandbox (`GET /data/core/ups/config/mergePolicies`), and the default one of a schema class.
 
-    :param _builtins.str sandbox_name: The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+    :param _builtins.str sandbox_name: The AEP sandbox to read (lower case); defaults to the configured one.
     :param _builtins.str schema_name: The schema class whose policies to list.
     """
     if schema_name is None:
@@ -98,7 +98,7 @@ def get_merge_policies_output(sandbox_name: pulumi.Input[Optional[Optional[_buil
     """
     The merge policies of a sandbox (`GET /data/core/ups/config/mergePolicies`), and the default one of a schema class.
 
-    :param _builtins.str sandbox_name: The AEP sandbox this object lives in (lower case); defaults to the configured one. Changing it forces a replacement.
+    :param _builtins.str sandbox_name: The AEP sandbox to read (lower case); defaults to the configured one.
     :param _builtins.str schema_name: The schema class whose policies to list.
     """
     if schema_name is None:
