@@ -52,8 +52,20 @@ class LostAnswer:
     sent_ms: int
 
 
+def _trigger_text(value: Any) -> Any:
+    # A trigger is an opaque value: `1`, `1.0` and `"1"` are one trigger whatever the door
+    # (Pulumi YAML hands a numeric-looking string config value over as a number).
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def request_fingerprint(api_body: Mapping[str, Any], triggers: Any) -> str:
     """What identifies an export request: its API body and the resource's ``triggers``."""
+    if isinstance(triggers, (list, tuple)):
+        triggers = [_trigger_text(t) for t in triggers]
     canonical = json.dumps({"body": api_body, "triggers": triggers}, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 

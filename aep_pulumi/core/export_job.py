@@ -21,6 +21,7 @@ from ..errors import (
     AepPartialState,
     AepWaitTimeoutError,
 )
+from .adoption import MARK, UNTOLD, adoption_mark, filled_by_program
 from .claims import DatasetClaims, request_fingerprint
 from .diff import changed_keys
 from .earlier_runs import EarlierRuns
@@ -45,6 +46,15 @@ REPLACE_ON = replace_on(EXPORT_JOB)
 UPDATE_IN_PLACE = in_place(EXPORT_JOB)
 
 
+def _request_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    # Here, not at the top: the payloads are pydantic models, which a diff needs only to
+    # check an adopted job against its claim.
+    from .payloads import export_job_request
+
+    body: dict[str, Any] = export_job_request(inputs).to_api()
+    return body
+
+
 class ExportJobCore(ResourceCore):
     """Submits AEP profile export jobs and (by default) waits for them to finish."""
 
@@ -56,10 +66,14 @@ class ExportJobCore(ResourceCore):
         olds = upgraded(olds)
         self._held(olds)
         replaces = changed_keys(olds, inputs, REPLACE_ON)
+        updates = changed_keys(olds, inputs, UPDATE_IN_PLACE)
+        filled = filled_by_program(olds, inputs, replaces, _request_body, self.ctx.log.warn)
+        if filled:
+            replaces, updates = [], [*updates, *filled]
         if olds.get("status") == STATUS_FAILED:
             # A job that failed (seen on refresh) is re-run on the next `up`.
             replaces.append("status")
-        return DiffOutcome(replaces=replaces, updates=changed_keys(olds, inputs, UPDATE_IN_PLACE))
+        return DiffOutcome(replaces=replaces, updates=updates)
 
     def _held(self, state: Mapping[str, Any], job_id: Any = None) -> None:
         """Note that a state holds this job (and its batches), as diff and read see it."""
@@ -227,11 +241,17 @@ class ExportJobCore(ResourceCore):
         except AepNotFoundError:
             return self._judge_forgotten(id_, props, sandbox)
         if props.get("dataset_id") is None:  # adopting: `.get()` gives only the id
-            inputs = inputs_from_job(job)
+            # What the record tells, with the defaults a program that omits the rest gets.
+            inputs, _ = check_export_job_inputs(inputs_from_job(job))
             inputs["sandbox_name"] = sandbox
-            inputs["wait_for_completion"] = True
             files = self._files(job, sandbox, True)
-            return ReadOutcome(id_, self._state(inputs, job, files), inputs)
+            state = self._state(inputs, job, files)
+            if any(inputs.get(k) is None for k in UNTOLD):
+                dataset_id = job.dataset_id
+                state[MARK] = (
+                    adoption_mark(self.ctx, sandbox, dataset_id, job.id) if dataset_id else ""
+                )
+            return ReadOutcome(id_, state, inputs)
         # Refresh keeps the files already reported; a job that has just finished gets them.
         files = props.get("files")
         if files is None and props.get("status") != STATUS_SUCCEEDED:
@@ -249,6 +269,9 @@ class ExportJobCore(ResourceCore):
         sandbox = self.sandbox_of(olds)
         state = without_internal(olds)
         state.update({k: inputs.get(k) for k in UPDATE_IN_PLACE})
+        if state.pop(MARK, None) is not None:
+            # An adopted job: the program fills what its record did not tell (see diff).
+            state.update({k: inputs.get(k) for k in UNTOLD if olds.get(k) is None})
         client = self.ctx.client
         if not inputs["report_files"]:
             state["files"] = None

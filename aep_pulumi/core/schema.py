@@ -303,6 +303,13 @@ EXPORT_JOB = ResourceSpec(
             "Who claims the job on the target dataset (`<org>/<project>/<stack>/<resource>`).",
             internal=True,
         ),
+        Prop(
+            "adopted_request",
+            "string",
+            "Of a job adopted by id: the request its claim records (see core/adoption.py).",
+            input=False,
+            internal=True,
+        ),
         Prop("job_id", "integer", "The export job's id.", input=False),
         Prop("status", "string", "NEW, PROCESSING, SUCCEEDED or FAILED.", input=False),
         Prop("batch_id", "string", "The batch the export writes.", input=False),

@@ -46,6 +46,11 @@ def _properties(props: Iterable[Prop]) -> dict[str, Any]:
     return {camel(p.name): _property(p) for p in props if not p.internal}
 
 
+def _required(key: str, props: list[Prop]) -> dict[str, list[str]]:
+    """``{key: names}``, or nothing for none (as Pulumi's schema reader writes it back)."""
+    return {key: [camel(p.name) for p in props]} if props else {}
+
+
 def _config() -> dict[str, Any]:
     """The provider's configuration: the same `aep:` keys as the dynamic door."""
     variables: dict[str, Any] = {}
@@ -75,13 +80,17 @@ def package_schema() -> dict[str, Any]:
             "description": spec.description,
             "inputProperties": _properties(inputs),
             # A dataset's name defaults to the resource's name.
-            "requiredInputs": [camel(p.name) for p in inputs if p.required and p.name != "name"],
+            **_required("requiredInputs", [p for p in inputs if p.required and p.name != "name"]),
             "properties": _properties(spec.properties),
-            "required": [
-                camel(p.name)
-                for p in spec.properties
-                if not p.internal and (p.required or p.default is not None or p.name in ALWAYS_SET)
-            ],
+            **_required(
+                "required",
+                [
+                    p
+                    for p in spec.properties
+                    if not p.internal
+                    and (p.required or p.default is not None or p.name in ALWAYS_SET)
+                ],
+            ),
         }
     functions = {
         f"{TOKEN}{spec.name}": {
@@ -96,7 +105,7 @@ def package_schema() -> dict[str, Any]:
             "type": "object",
             "description": t.description,
             "properties": _properties(t.properties),
-            "required": [camel(p.name) for p in t.properties if p.required],
+            **_required("required", [p for p in t.properties if p.required]),
         }
         for t in TYPES.values()
     }

@@ -119,11 +119,11 @@ def _to_kind(kind: str, items: str | None, value: Any, unlisted: bool) -> Any:
 def to_wire(
     props: Iterable[Prop], values: Mapping[str, Any], *, unlisted: bool = False
 ) -> dict[str, Any]:
-    """Core data as camelCase wire data, for the properties the schema lists (internal ones
-    and ``None`` values are dropped). A name the schema does not know is dropped too, unless
-    ``unlisted``: then it is sent as spelled, as a user's misspelt input reaches the plugin."""
-    every = {p.name: p for p in props}
-    listed = {name: p for name, p in every.items() if not p.internal}
+    """Core data as camelCase wire data, for the properties the core describes (``None``
+    values are dropped; internal ones are kept: the schema does not show them, but the state
+    holds them). A name the core does not know is dropped too, unless ``unlisted``: then it is
+    sent as spelled, as a user's misspelt input reaches the plugin."""
+    listed = {p.name: p for p in props}
     out: dict[str, Any] = {}
     for name, value in values.items():
         prop = listed.get(name)
@@ -131,7 +131,7 @@ def to_wire(
             continue
         if prop is not None:
             out[camel(name)] = _to_kind(prop.ref or prop.kind, prop.items, value, unlisted)
-        elif unlisted and name not in every:
+        elif unlisted:
             out[name] = value
     return out
 

@@ -1,0 +1,364 @@
+"""The native `aep` provider through the real engine: its schema as `pulumi package get-schema`
+reads it, SDKs that match it, the YAML, Python and TypeScript examples from preview to destroy,
+`pulumi import` of objects made outside Pulumi, Ctrl-C and customTimeouts mid-export, a killed
+`up` recovered with `pulumi refresh --import-pending-creates`, and the move from the dynamic
+resources to the native ones without exporting again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from aep_pulumi.native.schema import schema_json
+from aep_pulumi.sandbox.routes_profile import MERGE_POLICIES
+from aep_pulumi.testing import SandboxHandle
+from aep_pulumi.testing.engine import Project, Workspace, cli_pid, kill_tree
+
+from .conftest import ENGINE, EXAMPLES, ROOT, aep_calls, deployable
+from .node import built_example, link_into
+
+NATIVE_EXAMPLES = ["native-yaml", "native-python", "native-typescript"]
+PROGRAMS = Path(__file__).parent / "programs"
+PLUGIN = Path(sys.executable).with_name("pulumi-resource-aep")
+
+
+def native_project(
+    workspace: Workspace, example: str, stack: str = "e2e", *, program: Path | None = None
+) -> Project:
+    project = workspace.project(program or EXAMPLES / example, name=example)
+    if project.runtime == "nodejs":
+        link_into(project.work_dir, built_example(EXAMPLES / example))
+    return project.init(stack)
+
+
+def with_secret(project: Project, sandbox: SandboxHandle) -> Project:
+    project.config("aep:clientSecret", sandbox.env["AEP_CLIENT_SECRET"], secret=True)
+    return project
+
+
+def aep_headers(sandbox: SandboxHandle) -> dict[str, str]:
+    token = requests.post(
+        f"{sandbox.url}/ims/token/v3",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": sandbox.env["AEP_CLIENT_ID"],
+            "client_secret": sandbox.env["AEP_CLIENT_SECRET"],
+            "scope": "openid",
+        },
+        timeout=5,
+    ).json()["access_token"]
+    return {
+        "Authorization": f"Bearer {token}",
+        "x-api-key": sandbox.env["AEP_CLIENT_ID"],
+        "x-gw-ims-org-id": sandbox.env["AEP_ORG_ID"],
+        "x-sandbox-name": "prod",
+    }
+
+
+def made_outside_pulumi(sandbox: SandboxHandle) -> tuple[str, int]:
+    """A dataset and an export of every field into it, made with plain HTTP calls."""
+    headers = aep_headers(sandbox)
+    dataset = (
+        requests.post(
+            f"{sandbox.url}/data/foundation/catalog/dataSets",
+            json={
+                "name": "Made by hand",
+                "schemaRef": {
+                    "id": "https://ns.adobe.com/xdm/context/profile__union",
+                    "contentType": "application/vnd.adobe.xed+json;version=1",
+                },
+            },
+            headers=headers,
+            timeout=5,
+        )
+        .json()[0]
+        .rsplit("/", 1)[1]
+    )
+    job = requests.post(
+        f"{sandbox.url}/data/core/ups/export/jobs",
+        json={
+            "mergePolicy": {"id": "e5bc94de-cd14-4cdf-a2bc-88b6e8cbfac2", "version": 1},
+            "destination": {"datasetId": dataset, "segmentPerBatch": False},
+            "schema": {"name": "_xdm.context.profile"},
+        },
+        headers=headers,
+        timeout=5,
+    ).json()
+    return dataset, int(job["id"])
+
+
+# ---------------------------------------------------------------- schema and SDKs
+
+
+def test_get_schema_reads_and_validates_the_plugins_schema(workspace: Workspace) -> None:
+    run = workspace.cli(["package", "get-schema", str(PLUGIN)], workspace.root)
+    assert run.ok, run.stderr
+    assert json.loads(run.stdout) == json.loads(schema_json())
+
+
+def test_the_committed_sdks_are_what_the_schema_generates(tmp_path: Path) -> None:
+    assert ENGINE is not None
+    (tmp_path / "schema.json").write_text(schema_json(), encoding="utf-8")
+    made = subprocess.run(
+        [str(ENGINE / "aep-sdkgen"), str(tmp_path / "schema.json"), str(tmp_path / "sdk")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr
+    committed = ROOT / "sdk"
+    # go.mod and go.sum come from `go mod tidy` in `make sdks`, not from the generator.
+    generated = {
+        p.relative_to(tmp_path / "sdk"): p.read_bytes()
+        for p in (tmp_path / "sdk").rglob("*")
+        if p.is_file()
+    }
+    assert generated, "the generator wrote nothing"
+    stale = [str(rel) for rel, data in generated.items() if (committed / rel).read_bytes() != data]
+    assert stale == [], f"run `make sdks`: these differ from the schema's SDK: {stale}"
+    kept = {
+        p.relative_to(committed)
+        for p in committed.rglob("*")
+        if p.is_file() and p.name not in ("go.mod", "go.sum")
+    }
+    assert kept <= set(generated), f"files no longer generated: {kept - set(generated)}"
+
+
+# ---------------------------------------------------------------- the examples
+
+
+@pytest.mark.parametrize("example", NATIVE_EXAMPLES)
+def test_native_example_preview_up_refresh_destroy(
+    workspace: Workspace, sandbox: SandboxHandle, example: str
+) -> None:
+    project = native_project(workspace, example)
+    before = len(sandbox.app.request_log)
+    no_credentials = workspace.environment(
+        AEP_ORG_ID=None, AEP_CLIENT_ID=None, AEP_CLIENT_SECRET=None
+    )
+    preview = project.run("preview", env=no_credentials)
+    assert preview.ok, preview.text()
+    assert set(preview.steps().values()) == {"create"}, preview.steps()
+    assert len(sandbox.app.request_log) == before, "a first preview asks AEP nothing"
+
+    with_secret(project, sandbox)
+    up = project.run("up")
+    assert up.ok, up.text()
+    outputs = project.outputs()
+    (job_id,) = sandbox.state()["jobs"]
+    job = sandbox.app.store.job_view("prod", int(job_id))
+    assert outputs["batchId"] == job["destination"]["batchId"] and outputs["status"] == "SUCCEEDED"
+    assert str(outputs["exportJobId"]) == job_id
+    default = next(p for p in MERGE_POLICIES if p["default"])
+    assert job["mergePolicy"]["id"] == default["id"], "the looked-up default merge policy"
+
+    since = len(sandbox.app.request_log)
+    refresh = project.cli("refresh", "--yes", "--expect-no-changes")
+    assert refresh.ok, refresh.stdout + refresh.stderr
+    assert all(c.startswith("GET ") for c in aep_calls(sandbox, since)), "refresh only reads"
+
+    again = project.run("up")
+    assert again.ok and set(again.steps().values()) == {"same"}, again.steps()
+    destroy = project.cli("destroy", "--yes")
+    assert destroy.ok, destroy.stderr
+    assert sandbox.state() == {"datasets": {}, "jobs": {}}
+
+
+# ---------------------------------------------------------------- import
+
+
+def test_pulumi_import_of_objects_made_outside_pulumi_gives_no_diff(
+    workspace: Workspace, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    dataset_id, job_id = made_outside_pulumi(sandbox)
+    project = with_secret(
+        native_project(workspace, "imported", program=PROGRAMS / "empty-yaml"), sandbox
+    )
+    listing = tmp_path / "import.json"
+    listing.write_text(
+        json.dumps(
+            {
+                "resources": [
+                    {"type": "aep:index:Dataset", "name": "target", "id": dataset_id},
+                    {"type": "aep:index:ProfileExportJob", "name": "export", "id": str(job_id)},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    code = tmp_path / "imported.yaml"
+    run = project.cli("import", "--file", str(listing), "--yes", "--out", str(code))
+    assert run.ok, run.stdout + run.stderr
+    resources = project.resources()
+    assert resources["target"]["id"] == dataset_id and resources["export"]["id"] == str(job_id)
+
+    # The program the import wrote, made the project's own: nothing to change.
+    settings = yaml.safe_load((project.work_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+    settings["resources"] = yaml.safe_load(code.read_text(encoding="utf-8"))["resources"]
+    (project.work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    preview = project.cli("preview", "--expect-no-changes")
+    assert preview.ok, preview.stdout + preview.stderr
+    assert list(sandbox.state()["jobs"]) == [str(job_id)]
+
+
+# ---------------------------------------------------------------- interruptions
+
+
+def wait_for_the_job(process: subprocess.Popen[str], sandbox: SandboxHandle) -> str:
+    deadline = time.monotonic() + 120
+    while not sandbox.state()["jobs"]:
+        assert time.monotonic() < deadline and process.poll() is None, "no job was submitted"
+        time.sleep(0.1)
+    time.sleep(1.0)  # the create is now waiting for the job
+    (job_id,) = sandbox.state()["jobs"]
+    return str(job_id)
+
+
+def test_sigint_ends_within_5s_keeps_the_job_and_the_next_up_finishes_it(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    sandbox.app.config.job_duration = 12.0
+    project = with_secret(native_project(workspace, "native-yaml"), sandbox)
+    process = project.start("up")
+    job_id = wait_for_the_job(process, sandbox)
+    pid = cli_pid(process)
+    assert pid is not None
+    os.kill(pid, signal.SIGINT)
+    interrupted_at = time.monotonic()
+    interrupted = project.finish(process)
+    took = time.monotonic() - interrupted_at
+    assert not interrupted.ok and took <= 5, (took, interrupted.text())
+    deployment = project.state()["deployment"]
+    assert not deployment.get("pending_operations")
+    held = project.resources()["export"]
+    assert held["id"] == job_id and held["outputs"]["status"] in ("NEW", "PROCESSING")
+    assert held.get("initErrors"), "kept as half-made: the next up finishes it"
+    assert sandbox.app.store.cancelled_running == []
+
+    again = project.run("up")
+    assert again.ok, again.text()
+    assert again.steps()["export"] == "update"
+    assert project.outputs()["status"] == "SUCCEEDED"
+    assert list(sandbox.state()["jobs"]) == [job_id], "neither lost nor repeated"
+
+
+def with_custom_timeout(workspace: Workspace, seconds: int) -> Path:
+    """The YAML example with ``customTimeouts`` on the export's create and update."""
+    program = workspace.root / "programs" / "timeouts"
+    if not program.exists():
+        program.parent.mkdir(parents=True, exist_ok=True)
+        settings = yaml.safe_load((EXAMPLES / "native-yaml" / "Pulumi.yaml").read_text())
+        timeouts = {"create": f"{seconds}s", "update": f"{seconds}s"}
+        settings["resources"]["export"]["options"] = {"customTimeouts": timeouts}
+        program.mkdir()
+        (program / "Pulumi.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    return program
+
+
+def test_custom_timeouts_end_the_wait_and_keep_the_job(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    sandbox.app.config.job_duration = 14.0
+    program = with_custom_timeout(workspace, 3)
+    project = with_secret(native_project(workspace, "timeouts", program=program), sandbox)
+    started = time.monotonic()
+    up = project.run("up")
+    assert not up.ok and "customTimeouts" in up.text()
+    assert time.monotonic() - started < 60
+    (job_id,) = sandbox.state()["jobs"]
+    assert project.resources()["export"]["id"] == job_id
+    # The next `up` waits for that job again, as long as the update's timeout allows.
+    while sandbox.app.store.job_view("prod", int(job_id))["status"] != "SUCCEEDED":
+        time.sleep(0.5)
+    again = project.run("up")
+    assert again.ok, again.text()
+    assert list(sandbox.state()["jobs"]) == [job_id]
+
+
+def test_a_killed_up_leaves_a_pending_create_and_the_job_is_kept_once(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    """SIGKILL (no Cancel, no partial state): the state has a pending create. `pulumi refresh
+    --import-pending-creates URN ID` is what Pulumi offers; this engine (3.274) clears the
+    pending create without importing it, so the next `up` creates the resource again, and the
+    job's claim on the dataset makes that create adopt the same job: one export."""
+    sandbox.app.config.job_duration = 30.0
+    project = with_secret(native_project(workspace, "native-yaml"), sandbox)
+    process = project.start("up")
+    job_id = wait_for_the_job(process, sandbox)
+    kill_tree(process)
+    process.wait()
+    pending = project.state()["deployment"].get("pending_operations") or []
+    (operation,) = pending
+    assert operation["type"] == "creating"
+    urn = operation["resource"]["urn"]
+    assert project.cli("cancel", "--yes").ok
+    refresh = project.cli(
+        "refresh", "--yes", "--import-pending-creates", urn, "--import-pending-creates", job_id
+    )
+    assert refresh.ok, refresh.stdout + refresh.stderr
+    assert not project.state()["deployment"].get("pending_operations")
+    sandbox.app.config.job_duration = 1.0
+    again = project.run("up")
+    assert again.ok, again.text()
+    assert project.resources()["export"]["id"] == job_id
+    assert f"export job {job_id} (" in again.text(), "the adoption is said"
+    assert list(sandbox.state()["jobs"]) == [job_id], "exported once"
+
+
+# ---------------------------------------------------------------- migration
+
+
+def test_a_dynamic_stack_moves_to_the_native_provider_without_exporting_again(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    """The documented move (docs/native.md): drop the dynamic resources from the state (not
+    from AEP), then import them by id into the native program of the same stack."""
+    dynamic = deployable(workspace, sandbox, "profile_export", stack="prod")
+    up = dynamic.run("up")
+    assert up.ok, up.text()
+    resources = dynamic.resources()
+    dataset_id = resources["profile-export-target"]["id"]
+    job_id = resources["profile-export"]["id"]
+    for name in ("profile-export", "profile-export-target"):
+        urn = resources[name]["urn"]
+        assert dynamic.cli("state", "delete", urn, "--yes", "--force").ok
+
+    # The same project and stack (its config and secrets stay): the program is now YAML.
+    migrate_in_place(dynamic.work_dir, dataset_id, job_id)
+    native = Project(workspace, dynamic.work_dir, "yaml")
+    native.stack = "prod"
+    moved = native.run("up")
+    assert moved.ok, moved.text()
+    imported = {
+        (e.get("resource_pre_event") or {}).get("metadata", {}).get("urn", "").rsplit("::", 1)[-1]
+        for e in moved.events
+        if (e.get("resource_pre_event") or {}).get("metadata", {}).get("op") == "import"
+    }
+    assert imported == {"target", "export"}, moved.steps()
+    assert list(sandbox.state()["jobs"]) == [job_id], "one export, not two"
+    assert native.cli("preview", "--expect-no-changes").ok
+    assert native.outputs()["batchId"] == resources["profile-export"]["outputs"]["batch_id"]
+
+
+def migrate_in_place(work_dir: Path, dataset_id: str, job_id: str) -> None:
+    """The flagship export rewritten as the native YAML program, importing what exists."""
+    settings: dict[str, Any] = yaml.safe_load(
+        (EXAMPLES / "native-yaml" / "Pulumi.yaml").read_text(encoding="utf-8")
+    )
+    settings["name"] = yaml.safe_load((work_dir / "Pulumi.yaml").read_text())["name"]
+    settings["resources"]["target"]["options"] = {"import": dataset_id}
+    settings["resources"]["export"]["options"] = {"import": job_id}
+    for leftover in ("__main__.py", "requirements.txt"):
+        (work_dir / leftover).unlink(missing_ok=True)
+    (work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
