@@ -46,7 +46,7 @@ def test_an_adopted_job_of_ours_takes_the_programs_inputs_in_place(door: Host) -
     inputs, _ = door.check("job", "export", {**program, "owner": "org/p/s/export"})
     job_id = door.create("job", "export", inputs).id
 
-    _, adopted, adopted_inputs = door.read("job", "export", job_id, {}, as_get=True)
+    _, adopted, _ = door.read("job", "export", job_id, {}, as_get=True)
     assert adopted.get("fields") is None, "AEP's record does not tell the fields"
     assert adopted["adopted_request"], "the claim's request is kept to check the program by"
 
