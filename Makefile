@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test install install-runtime lint engine sdks e2e demo sandbox reliability bench readme-tables floor clean
+.PHONY: test install install-runtime lint engine sdks e2e demo sandbox reliability bench docs-tables reference floor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,19 +53,27 @@ sdks: install-runtime
 e2e: install
 	$(BIN)/pytest -p no:cacheprovider -q tests/e2e
 
-# The fault scenarios: prints their table and writes build/reliability.json (README untouched).
+# The fault scenarios: prints their table and writes build/reliability.json (docs untouched).
 reliability: install
 	$(BIN)/pytest -p no:cacheprovider -q tests/reliability
 	$(BIN)/python scripts/reliability_table.py
 
-# Scale benchmarks (not a test): prints the tables and writes build/benchmarks.json (README untouched).
+# Benchmarks (not a test): prints the tables and writes build/benchmarks.json (docs untouched).
+# Quick by default (a few minutes on 2 cores); `make bench FULL=1` is the documented run (about
+# an hour on 2 cores, the real engine included).
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(FULL),--full)
 
-# The one target that rewrites README.md: its reliability and benchmark tables, from build/.
-readme-tables: install
-	$(BIN)/python scripts/reliability_table.py --readme
-	$(BIN)/python benchmarks/run.py --readme-from build/benchmarks.json
+# The one target that rewrites docs/resources.md's reference tables, from the core's schema.
+reference: install-runtime
+	$(BIN)/python -m aep_pulumi.reference --write
+
+# The one target that rewrites tracked files: the tables of docs/reliability.md and
+# docs/performance.md, from a finished `make reliability` and `make bench FULL=1` (each refuses
+# missing or partial results and leaves its page alone).
+docs-tables: install
+	$(BIN)/python scripts/reliability_table.py --write-docs
+	$(BIN)/python benchmarks/run.py --tables-from build/benchmarks.json
 
 sandbox: install-runtime
 	$(BIN)/aep-sandbox

@@ -1,19 +1,22 @@
-"""``aep-export``: an export's files, downloaded or peeked at, from the command line.
+"""``aep-export``: a sandbox's export jobs, and an export's files, from the command line.
 
+    aep-export jobs [--limit 20] [--status PROCESSING] [--dataset ID] [--json]
     aep-export files BATCH_ID [--json]
     aep-export download BATCH_ID [--out DIR] [--parallel 4] [--no-progress]
     aep-export head BATCH_ID [-n 10]
 
-Configuration is the providers': ``AEP_*`` environment variables (``AEP_ORG_ID``,
-``AEP_CLIENT_ID``, ``AEP_CLIENT_SECRET`` or ``AEP_ACCESS_TOKEN``, ``AEP_SANDBOX_NAME``,
-``AEP_ENDPOINT``...); ``--sandbox`` overrides the sandbox. Errors are one line, as AEP said
-them; no credential is ever printed.
+Configuration is the providers' environment variables (``AEP_ORG_ID``, ``AEP_CLIENT_ID``,
+``AEP_CLIENT_SECRET`` or ``AEP_ACCESS_TOKEN``, ``AEP_SANDBOX_NAME``, ``AEP_ENDPOINT``...); the
+CLI reads no Pulumi config. ``--sandbox`` (before or after the command) overrides the sandbox,
+checked as ``AEP_SANDBOX_NAME`` is. Errors are one line, as AEP said them; no credential is ever
+printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -22,22 +25,116 @@ from typing import Any
 DESCRIPTION = "Files of an AEP profile export (Data Access API): list, download, peek."
 
 
+def _shared(suppress: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name (a subcommand's copy leaves
+    the main parser's value alone when not given)."""
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument(
+        "--sandbox",
+        default=argparse.SUPPRESS if suppress else None,
+        help="AEP sandbox, lower case (default: AEP_SANDBOX_NAME, else prod)",
+    )
+    return shared
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aep-export", description=DESCRIPTION)
-    parser.add_argument("--sandbox", help="AEP sandbox (default: AEP_SANDBOX_NAME or prod)")
+    parser = argparse.ArgumentParser(
+        prog="aep-export", description=DESCRIPTION, parents=[_shared(suppress=False)]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    files = commands.add_parser("files", help="list the batch's files and parts")
+    shared = [_shared(suppress=True)]
+    jobs = commands.add_parser("jobs", help="list the sandbox's export jobs", parents=shared)
+    jobs.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")
+    jobs.add_argument(
+        "--status", help="only jobs with this status (NEW, PROCESSING, SUCCEEDED, FAILED)"
+    )
+    jobs.add_argument("--dataset", help="only jobs into this dataset")
+    jobs.add_argument("--json", action="store_true", help="print JSON")
+    files = commands.add_parser("files", help="list the batch's files and parts", parents=shared)
     files.add_argument("batch_id")
     files.add_argument("--json", action="store_true", help="print JSON")
-    download = commands.add_parser("download", help="download every part (resumable)")
+    download = commands.add_parser(
+        "download", help="download every part (resumable)", parents=shared
+    )
     download.add_argument("batch_id")
-    download.add_argument("--out", type=Path, default=Path("aep-export"), help="target folder")
+    download.add_argument(
+        "--out", type=Path, default=Path("aep-export"), help="target folder (default ./aep-export)"
+    )
     download.add_argument("--parallel", type=int, default=4, help="parts at once (default 4)")
     download.add_argument("--no-progress", action="store_true", help="no progress bar")
-    head = commands.add_parser("head", help="print the first records as a table")
+    head = commands.add_parser("head", help="print the first records as a table", parents=shared)
     head.add_argument("batch_id")
     head.add_argument("-n", type=int, default=10, help="how many records (default 10)")
     return parser
+
+
+def _cli_message(message: str) -> str:
+    """A configuration message in the CLI's terms: it reads environment variables only."""
+    message = re.sub(r"`aep:\w+` \(or env (AEP_\w+)\)", r"\1", message)
+    return message.replace(" (set it with `pulumi config set --secret`)", "")
+
+
+# The statuses `GET /export/jobs?status=` accepts (segmentation.yaml).
+LISTING_STATUSES = ("NEW", "SUCCEEDED", "FAILED")
+# How far back `jobs` pages when it filters itself (100 jobs a page).
+JOBS_PAGES = 20
+
+
+def _age(epoch_ms: int | None, now: float) -> str:
+    if epoch_ms is None:
+        return "?"
+    seconds = max(0, int(now - epoch_ms / 1000))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _jobs(client: Any, args: argparse.Namespace) -> int:
+    import time
+
+    status = args.status.upper() if args.status else None
+    wanted = []
+    for job in client.iter_export_jobs(
+        sandbox=args.sandbox,
+        limit=min(100, max(1, args.limit)),
+        # AEP filters by NEW, SUCCEEDED and FAILED only; other statuses are filtered here.
+        status=status if status in LISTING_STATUSES else None,
+        max_pages=JOBS_PAGES,
+    ):
+        if (args.dataset and job.dataset_id != args.dataset) or (status and job.status != status):
+            continue
+        wanted.append(job)
+        if len(wanted) >= args.limit:
+            break
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": j.id,
+                        "status": j.status,
+                        "dataset_id": j.dataset_id,
+                        "batch_id": j.batch_id,
+                        "creation_time": j.creation_time,
+                    }
+                    for j in wanted
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    now = time.time()
+    rows = [["JOB", "STATUS", "DATASET", "BATCH", "AGE"]] + [
+        [str(j.id), j.status, j.dataset_id or "", j.batch_id or "", _age(j.creation_time, now)]
+        for j in wanted
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for row in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    if not wanted:
+        print("aep-export: no export job matches", file=sys.stderr)
+    return 0
 
 
 def _table(records: list[dict[str, Any]], width: int = 32) -> str:
@@ -63,12 +160,25 @@ def run(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = _parser().parse_args(argv)
     from .aep.client import AepClient
-    from .errors import AepError
+    from .errors import AepConfigError, AepError
     from .exports import Downloader, list_export_files, read_records
     from .settings import AepSettings
 
+    sandbox = args.sandbox
+    if sandbox is not None and (not sandbox.strip() or sandbox != sandbox.lower()):
+        print(
+            f"aep-export: --sandbox must be the all-lower-case sandbox name, got {sandbox!r}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         client = AepClient(AepSettings.load({}))
+    except AepConfigError as exc:
+        print(f"aep-export: {_cli_message(str(exc))}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "jobs":
+            return _jobs(client, args)
         if args.command == "files":
             files = list_export_files(client, [args.batch_id], sandbox=args.sandbox)
             if args.json:

@@ -8,8 +8,11 @@ dicts or the typed ``...Args`` classes below. Every state property is an ``Outpu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+import difflib
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
@@ -55,6 +58,36 @@ def _merge_args(kind: str, args: Any, args_cls: type, kwargs: dict[str, Any]) ->
     return props
 
 
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _suggesting_inputs(kind: str) -> Callable[[F], F]:
+    """A constructor whose misspelt input (``feilds=``) is refused naming the closest one, as a
+    mistyped config key is, rather than with Python's bare ``TypeError``."""
+
+    def decorate(init: F) -> F:
+        signature = inspect.signature(init)
+        known = [n for n, p in signature.parameters.items() if p.kind is p.KEYWORD_ONLY]
+
+        @functools.wraps(init)
+        def checked(*args: Any, **kwargs: Any) -> None:
+            unknown = sorted(k for k in kwargs if k not in signature.parameters)
+            if unknown:
+                hints = []
+                for name in unknown:
+                    close = difflib.get_close_matches(name, known, n=1)
+                    hint = f"; did you mean `{close[0]}`?" if close else ""
+                    hints.append(f"`{name}`{hint}")
+                raise TypeError(
+                    f"{kind} has no input {', '.join(hints)} (its inputs: {', '.join(known)})"
+                )
+            init(*args, **kwargs)
+
+        return cast(F, checked)
+
+    return decorate
+
+
 def owner_of(resource_name: str) -> str:
     """Who claims a job in AEP: this stack and resource, as other stacks will read it."""
     return (
@@ -67,7 +100,7 @@ def owner_of(resource_name: str) -> str:
 
 @dataclasses.dataclass
 class DatasetArgs:
-    """Inputs of a :class:`Dataset` (see the README for each one)."""
+    """Inputs of a :class:`Dataset` (see docs/resources.md for each one)."""
 
     name: Input[str] | None = None
     description: Input[str] | None = None
@@ -93,6 +126,7 @@ class Dataset(pulumi.dynamic.Resource, module="aep", name="Dataset"):
     created: Output[int]
     updated: Output[int]
 
+    @_suggesting_inputs("Dataset")
     def __init__(
         self,
         resource_name: str,
@@ -177,7 +211,7 @@ class SegmentQualificationTimeArgs:
 
 @dataclasses.dataclass
 class ProfileExportJobArgs:
-    """Inputs of a :class:`ProfileExportJob` (see the README for each one)."""
+    """Inputs of a :class:`ProfileExportJob` (see docs/resources.md for each one)."""
 
     dataset_id: Input[str] | None = None
     schema_name: Input[str] | None = None
@@ -233,6 +267,7 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
     report_files: Output[bool]
     files: Output[list[dict[str, Any]] | None]
 
+    @_suggesting_inputs("ProfileExportJob")
     def __init__(
         self,
         resource_name: str,
@@ -328,6 +363,7 @@ class ProfileExportWait(pulumi.dynamic.Resource, module="aep", name="ProfileExpo
     report_files: Output[bool]
     files: Output[dict[str, list[dict[str, Any]]] | None]
 
+    @_suggesting_inputs("ProfileExportWait")
     def __init__(
         self,
         resource_name: str,

@@ -1,7 +1,13 @@
 """Scale benchmarks through Pulumi's real provider host against aep-sandbox (``make bench``).
 
-    python benchmarks/run.py [--runs 3] [--quick] [--out build/benchmarks.json]
-    python benchmarks/run.py --readme-from build/benchmarks.json   # the README's table only
+    python benchmarks/run.py [--full] [--runs N] [--only SECTIONS] [--out build/benchmarks.json]
+    python benchmarks/run.py --tables-from build/benchmarks.json   # docs/performance.md's table
+
+The default is a quick run (small N and D, one run each: a few minutes on 2 cores), to see that
+everything works; ``--full`` is the documented one (N up to 500, D = 20 s, medians of 3 runs:
+about an hour on 2 cores). Progress goes to stderr, and the JSON is rewritten after every
+section, marked complete only at the end: an interrupted run leaves its partial results, which
+``--tables-from`` refuses, as it refuses a quick run's.
 
 Every figure is the median of ``--runs`` runs, with the min-max range, measured in one run of
 this script on one machine. Each run starts a fresh provider host (as each ``pulumi up`` does)
@@ -29,8 +35,8 @@ Sections:
   (4 at once), against ``curl`` fetching the same parts (4 at once) in the same run, and the
   downloader's peak memory.
 
-It writes ``build/benchmarks.json`` and prints the tables. It never rewrites README.md unless
-given ``--readme-from`` (``make readme-tables``).
+It writes ``build/benchmarks.json`` and prints the tables. It never rewrites a tracked file
+unless given ``--tables-from`` (``make docs-tables``).
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ from aep_pulumi.testing.provider_host import ProviderHost, Unknown
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
+TABLES_DOC = ROOT / "docs" / "performance.md"
 TUNED = {"AEP_POLL_INITIAL_SECONDS": "0.5", "AEP_POLL_MAX_SECONDS": "2"}
 UPS = "/data/core/ups"
 
@@ -423,14 +430,16 @@ def preview_cost(count: int) -> dict[str, float]:
 # ---------------------------------------------------------------- through the real engine
 
 
-def engine_project(w: World, root: Path, segments: int) -> Any:
+def engine_project(
+    w: World, root: Path, segments: int, engine_env: dict[str, str] | None = None
+) -> Any:
     """examples/many_exports with ``segments`` exports, on a fresh stack of a throwaway
     workspace (the real CLI, a file backend; the client secret a config secret)."""
     from aep_pulumi.testing.engine import Workspace, find_engine
 
     engine = find_engine()
     assert engine is not None, "no Pulumi engine: run `make engine`"
-    env = dict(w.env)
+    env = {**w.env, **(engine_env or {})}
     secret = env.pop("AEP_CLIENT_SECRET")
     project = Workspace(root, engine, env).project(ROOT / "examples" / "many_exports").init("bench")
     project.config("aep:clientSecret", secret, secret=True)
@@ -438,13 +447,71 @@ def engine_project(w: World, root: Path, segments: int) -> Any:
     return project
 
 
-def engine_up(n: int, duration: float, latency_ms: int) -> dict[str, float]:
-    """`pulumi up` of examples/many_exports with N exports: wall time from the command's start
-    to its end (the CLI's own start, the program, every create and the wait)."""
+def native_program(root: Path, segments: int) -> Path:
+    """examples/many_exports as a native YAML program (Pulumi YAML has no loops: written out)."""
+    resources: dict[str, Any] = {
+        "target": {"type": "aep:index:Dataset", "properties": {"name": "Per-segment exports"}}
+    }
+    for i in range(segments):
+        resources[f"export{i}"] = {
+            "type": "aep:index:ProfileExportJob",
+            "properties": {
+                "datasetId": "${target.id}",
+                "fields": ["identities.id", "personalEmail.address"],
+                "segments": [{"segmentId": f"segment-{i:04d}"}],
+                "waitForCompletion": False,
+            },
+        }
+    resources["all"] = {
+        "type": "aep:index:ProfileExportWait",
+        "properties": {
+            "jobIds": [f"${{export{i}.id}}" for i in range(segments)],
+            "timeoutSeconds": 7200,
+        },
+    }
+    program = {
+        "name": "bench-native",
+        "runtime": "yaml",
+        "resources": resources,
+        "outputs": {"batchIds": "${all.batchIds}"},
+    }
+    folder = root / "program"
+    folder.mkdir(parents=True)
+    (folder / "Pulumi.yaml").write_text(json.dumps(program), encoding="utf-8")
+    return folder
+
+
+# The engine's own knobs for many resources: operations at once (its default is 4 per CPU) and,
+# on a file backend, the state written once at the end instead of after every step.
+ENGINE_TUNED = {"PULUMI_PARALLEL": "64", "PULUMI_SKIP_CHECKPOINTS": "true"}
+
+
+def engine_up(
+    n: int,
+    duration: float,
+    latency_ms: int,
+    *,
+    native: bool = False,
+    engine_env: dict[str, str] | None = None,
+) -> dict[str, float]:
+    """`pulumi up` of N batched exports (examples/many_exports on the dynamic door, or its
+    native YAML twin): wall time from the command's start to its end (the CLI's own start, the
+    program, every create and the wait)."""
     import tempfile
 
+    from aep_pulumi.testing.engine import Workspace, find_engine
+
     with world(duration, latency_ms) as w, tempfile.TemporaryDirectory() as scratch:
-        project = engine_project(w, Path(scratch), n)
+        if native:
+            engine = find_engine()
+            assert engine is not None, "no Pulumi engine: run `make engine`"
+            env = {**w.env, **(engine_env or {})}
+            secret = env.pop("AEP_CLIENT_SECRET")
+            workspace = Workspace(Path(scratch), engine, env)
+            project = workspace.project(native_program(Path(scratch), n)).init("bench")
+            project.config("aep:clientSecret", secret, secret=True)
+        else:
+            project = engine_project(w, Path(scratch), n, engine_env)
         since = len(w.app.request_log)
         started = time.time()
         run = project.run("up")
@@ -563,6 +630,28 @@ def render(report: dict[str, Any]) -> str:
         out.append(
             f"| {row['polling']} | {fmt(row['blocking']['wall'])} | {fmt(row['batched']['wall'])} |"
         )
+    if report.get("engine"):
+        out += [
+            "",
+            "**Through the real engine** (`pulumi up`, file backend): N batched exports, "
+            "100 ms latency, the scale section's D; tuned: `PULUMI_PARALLEL=64 "
+            "PULUMI_SKIP_CHECKPOINTS=true` (the engine's own knobs)",
+            "",
+            "| door | engine settings | N | wall (s) | x wall(N=1) (target <= 1.25) | requests / job |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in report["engine"]:
+            one = next(
+                r
+                for r in report["engine"]
+                if r["door"] == row["door"] and r["tuned"] == row["tuned"] and r["n"] == 1
+            )
+            ratio = row["measures"]["wall"]["median"] / one["measures"]["wall"]["median"]
+            out.append(
+                f"| {row['door']} | {'tuned' if row['tuned'] else 'default'} | {row['n']} "
+                f"| {fmt(row['measures']['wall'])} | {ratio:.2f} "
+                f"| {fmt(row['measures']['requests_per_job'])} |"
+            )
     if report.get("download"):
         d = report["download"]
         out += [
@@ -589,11 +678,27 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def replace_readme_block(table: str) -> None:
-    readme = ROOT / "README.md"
-    head, _, rest = readme.read_text(encoding="utf-8").partition(START)
+def replace_tables_block(table: str) -> None:
+    text = TABLES_DOC.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{TABLES_DOC} has no {START} ... {END} block to replace")
+    head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
-    readme.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+    TABLES_DOC.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+
+
+def documented_results(path: Path) -> dict[str, Any]:
+    """The results ``--tables-from`` may publish: a full run that finished."""
+    if not path.is_file():
+        raise SystemExit(f"no {path}: run `make bench FULL=1` first (nothing was rewritten)")
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if not report.get("complete"):
+        raise SystemExit(f"{path} holds a partial run: nothing was rewritten")
+    if report.get("mode") != "full":
+        raise SystemExit(
+            f"{path} holds a quick run (run `make bench FULL=1`): nothing was rewritten"
+        )
+    return report
 
 
 def main() -> int:
@@ -601,30 +706,35 @@ def main() -> int:
     from aep_pulumi.core.waiter import DEFAULT_FRACTION
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="small N and D (a smoke run)")
+    parser.add_argument(
+        "--full", action="store_true", help="the documented run (about an hour on 2 cores)"
+    )
+    parser.add_argument("--runs", type=int, help="runs per figure (default: 3 full, 1 quick)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "benchmarks.json")
     parser.add_argument(
-        "--readme-from", type=Path, help="render this JSON into README.md; run nothing"
+        "--tables-from",
+        type=Path,
+        help="render this JSON (a finished full run) into docs/performance.md; run nothing",
     )
     parser.add_argument(
         "--only",
         help="comma-separated sections to (re)measure, kept with the rest of an existing --out",
     )
     args = parser.parse_args()
-    if args.readme_from:
-        replace_readme_block(render(json.loads(args.readme_from.read_text(encoding="utf-8"))))
-        print(f"README.md benchmark table rewritten from {args.readme_from}")
+    if args.tables_from:
+        replace_tables_block(render(documented_results(args.tables_from)))
+        print(f"{TABLES_DOC.relative_to(ROOT)} rewritten from {args.tables_from}")
         return 0
 
-    runs = args.runs
+    quick = not args.full
+    runs = args.runs or (1 if quick else 3)
     only = set(args.only.split(",")) if args.only else None
 
     def wanted(section: str) -> bool:
         return only is None or section in only
 
-    scale_ns = [1, 10] if args.quick else [1, 50, 200, 500]
-    scale_d = 2.0 if args.quick else 20.0
+    scale_ns = [1, 10] if quick else [1, 50, 200, 500]
+    scale_d = 2.0 if quick else 20.0
     previous: dict[str, Any] = (
         json.loads(args.out.read_text(encoding="utf-8")) if only and args.out.is_file() else {}
     )
@@ -637,19 +747,30 @@ def main() -> int:
             "max": DEFAULT_POLL_MAX,
         },
     }
-    for section in ("scale", "requests", "notice", "naive", "modes"):
+    for section in ("scale", "requests", "notice", "naive", "modes", "engine"):
         if wanted(section):
             report[section] = []
 
+    started = time.monotonic()
+    report["mode"] = "quick" if quick else "full"
+
+    def save(complete: bool) -> None:
+        report["complete"] = complete
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
     def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        # What is measured so far is on disk before each step: an interrupted run keeps it.
+        save(False)
+        elapsed = time.monotonic() - started
+        print(f"[{elapsed / 60:5.1f} min] {message}", file=sys.stderr, flush=True)
 
     for latency, duration, ns in (
         []
         if not wanted("scale")
         else (
             (100, scale_d, scale_ns),
-            (0, 4.0 if not args.quick else 1.0, scale_ns),
+            (0, 4.0 if not quick else 1.0, scale_ns),
         )
     ):
         for n in ns:
@@ -679,12 +800,12 @@ def main() -> int:
             if latency and row["latency_ms"] == latency and not row.get("files"):
                 target = 1.25 * first["measures"]["wall"]["median"] + row["n"] * latency / 1000 / 4
                 row["target"] = f"{target:.2f}"
-    n_req = 10 if args.quick else 50
+    n_req = 10 if quick else 50
     request_rows = (
         (0, "our jobs (+ 20 older of another client)"),
         (100, "+ 100 newer jobs of another client"),
     )
-    request_durations = (4.0,) if args.quick else (4.0, 20.0)
+    request_durations = (4.0,) if quick else (4.0, 20.0)
     for duration in request_durations if wanted("requests") else ():
         for foreign, label in request_rows:
             log(f"requests: N={n_req} D={duration} foreign newer={foreign}")
@@ -692,7 +813,7 @@ def main() -> int:
             report["requests"].append(
                 {"label": label, "duration": duration, "measures": repeat(runs, measure)}
             )
-    notice_durations = [2.0] if args.quick else [2.0, 10.0, 30.0, 120.0]
+    notice_durations = [2.0] if quick else [2.0, 10.0, 30.0, 120.0]
     for duration in notice_durations if wanted("notice") else []:
         log(f"notice: D={duration}")
         report["notice"].append(
@@ -717,23 +838,42 @@ def main() -> int:
                 "batched": repeat(runs, lambda t=tuned: batched(12, 4.0, 0, tuned=t)),
             }
         )
+    engine_ns = [1, 10] if quick else [1, 500]
+    for door in ("native", "dynamic") if wanted("engine") else ():
+        for tuned in (False, True):
+            for n in engine_ns:
+                log(f"engine: {door} door N={n} tuned={tuned}")
+                measure = partial(
+                    engine_up,
+                    n,
+                    scale_d,
+                    100,
+                    native=door == "native",
+                    engine_env=ENGINE_TUNED if tuned else None,
+                )
+                report["engine"].append(
+                    {"door": door, "tuned": tuned, "n": n, "measures": repeat(runs, measure)}
+                )
     if wanted("cold_start"):
         log("cold start")
         cold_start()  # a first run fills the bytecode caches; it is not counted
         report["cold_start"] = repeat(max(11, runs), cold_start)
-    count = 100 if args.quick else 1000
+    count = 100 if quick else 1000
     if wanted("preview"):
         log(f"preview: {count} resources")
         report["preview"] = {"count": count, "measures": repeat(runs, lambda: preview_cost(count))}
     if wanted("download"):
-        megabytes = 2 if args.quick else 52
+        megabytes = 2 if quick else 52
         log(f"download: 4 parts of {megabytes} MB")
         report["download"] = repeat(runs, lambda: download(megabytes))
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    save(True)
     print(render(report))
-    print(f"\n(written to {args.out})", file=sys.stderr)
+    took = (time.monotonic() - started) / 60
+    print(
+        f"\n({'quick' if quick else 'full'} run, {took:.1f} min; written to {args.out})",
+        file=sys.stderr,
+    )
     return 0
 
 

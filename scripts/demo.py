@@ -20,6 +20,7 @@ from pathlib import Path
 
 from aep_pulumi import AepClient, AepSettings
 from aep_pulumi.sandbox import SandboxServer
+from aep_pulumi.sandbox.specs import describe_validation
 from aep_pulumi.testing import make_app, sandbox_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,7 @@ def run_through_provider_host() -> int:
     app = make_app(job_duration=3.0)
     with SandboxServer(app) as server:
         env = sandbox_env(server.url, AEP_POLL_INITIAL_SECONDS="0.5", AEP_POLL_MAX_SECONDS="2")
-        print(f"aep-sandbox listening on {server.url}")
+        print(f"aep-sandbox listening on {server.url} ({describe_validation(app.openapi_dir)})")
         print("[provider host] python -m pulumi.dynamic, driven over gRPC as `pulumi up` would")
         with provider_host_for(env) as host:
             shown = 0
@@ -121,7 +122,7 @@ def run_through_the_engine(engine: Path) -> int:
     app = make_app(job_duration=3.0)
     with SandboxServer(app) as server:
         env = sandbox_env(server.url, AEP_POLL_INITIAL_SECONDS="0.5", AEP_POLL_MAX_SECONDS="2")
-        print(f"aep-sandbox listening on {server.url}")
+        print(f"aep-sandbox listening on {server.url} ({describe_validation(app.openapi_dir)})")
         secret = env.pop("AEP_CLIENT_SECRET")
         workspace = Workspace(WORK, engine, env)
         project = workspace.project(ROOT / "examples" / "profile_export").init("sandbox")

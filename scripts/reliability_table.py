@@ -1,7 +1,11 @@
-"""Render build/reliability.json (written by tests/reliability) as the README's Markdown table.
+"""Render build/reliability.json (written by tests/reliability) as docs/reliability.md's table.
 
-python scripts/reliability_table.py            # print the table
-python scripts/reliability_table.py --readme   # replace the table in README.md
+python scripts/reliability_table.py                # print the table
+python scripts/reliability_table.py --write-docs   # replace the table in docs/reliability.md
+python scripts/reliability_table.py --from FILE ... # another results file
+
+A run of part of the suite (``-k``, one file) writes partial results: ``--write-docs`` refuses
+them, and a missing file, and leaves the page alone.
 """
 
 from __future__ import annotations
@@ -38,18 +42,28 @@ def _orphans(r: dict[str, object]) -> str:
 
 def main(argv: list[str]) -> int:
     source = ROOT / "build" / "reliability.json"
+    if "--from" in argv:
+        source = Path(argv[argv.index("--from") + 1])
     if not source.is_file():
-        print("no build/reliability.json: run `pytest tests/reliability` first", file=sys.stderr)
+        print(f"no {source}: run `make reliability` first (nothing was rewritten)", file=sys.stderr)
         return 1
-    table = render(json.loads(source.read_text(encoding="utf-8")))
-    if "--readme" not in argv:
+    results = json.loads(source.read_text(encoding="utf-8"))
+    table = render(results["rows"])
+    if "--write-docs" not in argv:
         print(table)
         return 0
-    readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
+    if not results.get("complete"):
+        print(
+            "build/reliability.json holds part of the suite: run `make reliability` "
+            "(docs/reliability.md was not rewritten)",
+            file=sys.stderr,
+        )
+        return 1
+    doc = ROOT / "docs" / "reliability.md"
+    text = doc.read_text(encoding="utf-8")
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
-    readme.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+    doc.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
     return 0
 
 

@@ -61,6 +61,7 @@ JOB_INPUT_CASES: list[tuple[dict[str, Any], str, str]] = [
         "segment_qualification_time",
         "after end_time",
     ),
+    ({"dataset_id": "d", "segment_qualification_time": {}}, "segment_qualification_time", "needs"),
     ({"dataset_id": "d", "segment_per_batch": True}, "segment_per_batch", "needs `segments`"),
     ({"dataset_id": "d", "empty_profiles": "yes"}, "empty_profiles", "true or false"),
     ({"dataset_id": "d", "wait_timeout_seconds": -1}, "wait_timeout_seconds", "greater than 0"),

@@ -56,9 +56,12 @@ def _no_ambient_aep_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _sandbox_temp_folders() -> set[Path]:
+    """This process's sandboxes' folders (named by pid: other processes' sandboxes, such as a
+    benchmark running beside the suite, are theirs to clean)."""
+    import os
     import tempfile
 
-    return set(Path(tempfile.gettempdir()).glob("aep-sandbox-data-*"))
+    return set(Path(tempfile.gettempdir()).glob(f"aep-sandbox-data-{os.getpid()}-*"))
 
 
 @pytest.fixture(scope="session", autouse=True)

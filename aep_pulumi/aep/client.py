@@ -8,11 +8,13 @@ the POST rule, token renewal, AEP's clock), so one object serves a whole provide
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import requests
+import requests.adapters
 
 from ..settings import AepSettings
 from .catalog import CatalogApi
@@ -41,9 +43,17 @@ class AepClient(CatalogApi, ExportJobsApi, DataAccessApi, ProfileApi):
         sleep: Callable[[float], None] = time.sleep,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
+        requests_at_once: int | None = None,
     ) -> None:
         self.settings = settings
         self.session = session or requests.Session()
+        if requests_at_once is not None and session is None:
+            # A connection per request in flight, kept for reuse (the default keeps 10).
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=4, pool_maxsize=requests_at_once
+            )
+            self.session.mount("https://", adapter)
+            self.session.mount("http://", adapter)
         # TLS verification is never turned off. (Proxy and CA-bundle environment variables
         # still apply: they change where trust comes from, not whether it is checked.)
         self.session.verify = True
@@ -74,6 +84,7 @@ class AepClient(CatalogApi, ExportJobsApi, DataAccessApi, ProfileApi):
             self.clock,
             sleep=sleep,
             backoff=backoff,
+            in_flight=threading.BoundedSemaphore(requests_at_once) if requests_at_once else None,
         )
 
     def __repr__(self) -> str:

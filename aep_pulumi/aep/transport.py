@@ -14,7 +14,9 @@ never risk a duplicate:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -59,8 +61,11 @@ class Transport:
         *,
         sleep: Callable[[float], None] = time.sleep,
         backoff: Backoff | None = None,
+        in_flight: threading.BoundedSemaphore | None = None,
     ) -> None:
         self.settings = settings
+        # Held while a request is out (not while backing off): the bound towards AEP.
+        self.in_flight = in_flight or contextlib.nullcontext()
         self.session = session
         self.tokens = tokens
         self.clock = clock
@@ -108,15 +113,16 @@ class Transport:
             sent = time.time()
             self.request_count += 1
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    json=json,
-                    params=params,
-                    headers=headers,
-                    timeout=timeout,
-                    stream=stream,
-                )
+                with self.in_flight:
+                    response = self.session.request(
+                        method,
+                        url,
+                        json=json,
+                        params=params,
+                        headers=headers,
+                        timeout=timeout,
+                        stream=stream,
+                    )
             except LOCAL_REQUEST_ERRORS as exc:
                 # requests refused to build the request (a header or URL it cannot send):
                 # nothing left the machine, and trying again cannot help.

@@ -140,6 +140,12 @@ class DatasetClaims:
             return False
         return True
 
+    def _batched(self, operations: list[dict[str, Any]], what: str) -> bool:
+        """``operations`` in one PATCH with the other resources' queued on this dataset."""
+        return self.ctx.dataset_patches.send(
+            ("claim", self.sandbox, self.dataset_id), operations, lambda ops: self._patch(ops, what)
+        )
+
     def claim(
         self, job_id: int, owner: str, request: str, *, resolves: LostAnswer | None = None
     ) -> bool:
@@ -153,7 +159,7 @@ class DatasetClaims:
         ]
         if resolves is not None:
             operations.extend(removal(tag_path(resolves.tag)))
-        return self._patch(operations, f"claim export job {job_id}")
+        return self._batched(operations, "claim export jobs")
 
     def record_lost(self, owner: str, request: str, sent_ms: int) -> LostAnswer | None:
         """Record a request whose answer was lost, so that the next ``up`` can find its job."""
@@ -171,12 +177,18 @@ class DatasetClaims:
 
     def release(self, job_id: int) -> None:
         """The job is deleted: its claim goes (a claim already gone, or its dataset, is fine)."""
-        try:
-            self.ctx.client().patch_dataset(
-                self.dataset_id,
-                removal(tag_path(f"{CLAIM_PREFIX}{int(job_id)}")),
-                sandbox=self.sandbox,
-                operation=f"release export job {job_id} on dataset {self.dataset_id}",
-            )
-        except AepError:
-            return
+
+        def send(operations: list[dict[str, Any]]) -> bool:
+            try:
+                self.ctx.client().patch_dataset(
+                    self.dataset_id,
+                    operations,
+                    sandbox=self.sandbox,
+                    operation=f"release export jobs on dataset {self.dataset_id}",
+                )
+            except AepError:
+                return False
+            return True
+
+        operations = removal(tag_path(f"{CLAIM_PREFIX}{int(job_id)}"))
+        self.ctx.dataset_patches.send(("release", self.sandbox, self.dataset_id), operations, send)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..config import DEFAULT_SANDBOX, check_config
 from ..errors import AepCancelled
 from ..settings import AepSettings
-from .registries import HeldJobs, IdSet, JobRegistry, OncePerKey
+from .registries import HeldJobs, IdSet, JobRegistry, OncePerKey, PatchBatches
 
 if TYPE_CHECKING:
     from ..aep.client import AepClient
@@ -56,6 +56,12 @@ class Context:
         # Whether the front door can record an object that an operation left half-way
         # (the native plugin can; the dynamic door cannot, so its creates stay transactional).
         self.partial_state = False
+        # Whether a check says once that `pulumi up` will need the missing credentials (the
+        # test kit's mocks, which never call AEP, turn it off).
+        self.announce_missing_credentials = True
+        # AEP requests in flight at once across the process (None: as many as callers make;
+        # the dynamic host's 4 threads bound it already).
+        self.requests_at_once: int | None = None
         self.jobs = JobRegistry()
         # Datasets this process created: no earlier, interrupted run can have used them.
         self.fresh_datasets = IdSet()
@@ -63,6 +69,8 @@ class Context:
         self.held = HeldJobs()
         # Each sandbox's jobs of the last day, listed once before its first submit.
         self.recent_jobs: OncePerKey[list[ExportJob]] = OncePerKey()
+        # Claims and releases on one dataset, sent together.
+        self.dataset_patches = PatchBatches()
         self._client: AepClient | None = None
         self._client_lock = threading.Lock()
         self._said: set[str] = set()
@@ -89,7 +97,7 @@ class Context:
         report = check_config(self.raw_config, all_keys=self.config_key_names)
         for warning in report.warnings:
             self.warn_once(warning)
-        if report.missing:
+        if report.missing and self.announce_missing_credentials:
             self.warn_once(f"{report.missing}: `pulumi up` will need it (a preview does not)")
         return list(report.errors)
 
@@ -107,7 +115,9 @@ class Context:
                     # Here, not at the top: requests and pydantic load only once AEP is called.
                     from ..aep.client import AepClient
 
-                    client = self._client = AepClient(self.settings())
+                    client = self._client = AepClient(
+                        self.settings(), requests_at_once=self.requests_at_once
+                    )
         return client
 
     def default_sandbox(self) -> str:

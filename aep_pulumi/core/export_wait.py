@@ -17,7 +17,7 @@ from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
 from .diff import changed_keys
-from .files import files_by_job
+from .files import FileListings, files_by_job
 from .forgotten import DONE, batch_verdict
 from .inputs import WAIT_INPUTS, check_wait_inputs
 from .job_state import describe_job_errors
@@ -76,26 +76,46 @@ class ExportWaitCore(ResourceCore):
             updates += changed_keys(olds, inputs, ("timeout_seconds",))
         return DiffOutcome(replaces=replaces, updates=updates, delete_before_replace=True)
 
-    def _state(self, inputs: Mapping[str, Any], outcome: WaitOutcome) -> dict[str, Any]:
+    def _state(
+        self, inputs: Mapping[str, Any], outcome: WaitOutcome, listings: FileListings | None
+    ) -> dict[str, Any]:
         outs: dict[str, Any] = {key: inputs.get(key) for key in WAIT_INPUTS}
         outs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
         outs.update(_summary(outcome))
-        outs["files"] = None
-        if inputs.get("report_files") is not False:
-            outs["files"] = files_by_job(self.ctx, outs["batch_ids"], str(outs["sandbox_name"]))
+        outs["files"] = listings.collect(outs["batch_ids"]) if listings is not None else None
         return outs
 
     def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
-        client = self.ctx.client()
-        # Here, not at the top: a pydantic model, which check and diff never need.
-        from ..aep.models import ExportJob
-
         job_ids = [int(j) for j in inputs["job_ids"]]
         for job_id in job_ids:
             self.ctx.held.add(sandbox, job_id)
         self.ctx.log.info(f"waiting for {len(job_ids)} export job(s) with one poller")
+        # Files are listed as jobs finish, while the wait goes on for the others.
+        listings = (
+            FileListings(self.ctx, sandbox) if inputs.get("report_files") is not False else None
+        )
+        try:
+            outcome = self._wait(inputs, job_ids, sandbox, listings)
+        except BaseException:
+            if listings is not None:
+                listings.close()
+            raise
+        return Created(",".join(map(str, job_ids)), self._state(inputs, outcome, listings))
+
+    def _wait(
+        self,
+        inputs: Mapping[str, Any],
+        job_ids: list[int],
+        sandbox: str,
+        listings: FileListings | None,
+    ) -> WaitOutcome:
+        """The wait and its verdict: the outcome when every job SUCCEEDED, else the error."""
+        # Here, not at the top: a pydantic model, which check and diff never need.
+        from ..aep.models import ExportJob
+
+        client = self.ctx.client()
         outcome = wait_for_jobs(
             client,
             [ExportJob(id=j, status="NEW") for j in job_ids],
@@ -106,6 +126,9 @@ class ExportWaitCore(ResourceCore):
             warn=self.ctx.log.warn,
             clock=self.ctx.monotonic,
             sleep=self.ctx.sleep,
+            on_succeeded=(
+                (lambda job: listings.start(job.id, job.batch_id)) if listings is not None else None
+            ),
         )
         self._judge_missing(outcome, sandbox)
         failed = outcome.failed
@@ -130,7 +153,7 @@ class ExportWaitCore(ResourceCore):
         self.ctx.log.info(
             f"all {len(job_ids)} export job(s) SUCCEEDED ({outcome.polls} status requests)"
         )
-        return Created(",".join(map(str, job_ids)), self._state(inputs, outcome))
+        return outcome
 
     def _judge_missing(self, outcome: WaitOutcome, sandbox: str) -> None:
         """Jobs AEP no longer knows: a forgotten job whose batches hold its data SUCCEEDED (the

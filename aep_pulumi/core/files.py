@@ -7,7 +7,7 @@ costs the output, with a warning: the export itself happened.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AepError
@@ -16,7 +16,8 @@ from .context import Context
 if TYPE_CHECKING:
     from ..aep.data_access import ExportFile
 
-# File listings in flight at once for a wait (AEP throttles; the client honours its 429s).
+# File listings in flight at once for a wait (AEP throttles; the client honours its 429s),
+# unless the front door bounds the process's requests itself (the native plugin).
 FILE_LISTINGS_AT_ONCE = 8
 
 
@@ -46,18 +47,51 @@ def batch_files(
         return None
 
 
+class FileListings:
+    """Each job's ``files``, listed in the background from the moment a wait sees the job
+    SUCCEEDED, so that the listings of many jobs overlap the wait for the last ones instead of
+    following it. :meth:`collect` gives them all (``None``, with a warning, when any cannot be
+    listed)."""
+
+    def __init__(self, ctx: Context, sandbox: str) -> None:
+        self.ctx = ctx
+        self.sandbox = sandbox
+        self._pool = ThreadPoolExecutor(
+            max_workers=ctx.requests_at_once or FILE_LISTINGS_AT_ONCE,
+            thread_name_prefix="aep-files",
+        )
+        self._listed: dict[str, Future[list[ExportFile]]] = {}
+
+    def start(self, job_id: Any, batch_id: str | None) -> None:
+        """List ``job_id``'s files now, in the background (once)."""
+        key = str(job_id)
+        if batch_id and key not in self._listed:
+            self._listed[key] = self._pool.submit(
+                self.ctx.client().export_files, [batch_id], sandbox=self.sandbox
+            )
+
+    def collect(self, batch_ids: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Every job's files (``batch_ids``: job id -> batch id), those not started yet too."""
+        try:
+            for job_id, batch_id in batch_ids.items():
+                self.start(job_id, batch_id)
+            return {
+                job_id: files_output(self._listed[str(job_id)].result())
+                for job_id, batch_id in batch_ids.items()
+                if batch_id
+            }
+        except AepError as exc:
+            self.ctx.log.warn(f"the exports SUCCEEDED but their files could not be listed: {exc}")
+            return None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Drop what has not started (a wait that failed needs no files)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 def files_by_job(ctx: Context, batch_ids: Mapping[str, Any], sandbox: str) -> dict[str, Any] | None:
     """Each job's ``files`` (``batch_ids``: job id -> batch id), a few listings at once; ``None``
     (with a warning) when any cannot be listed."""
-    jobs = [(job_id, batch) for job_id, batch in batch_ids.items() if batch]
-    client = ctx.client()
-
-    def listed(job: tuple[str, str]) -> tuple[str, Any]:
-        return job[0], files_output(client.export_files([job[1]], sandbox=sandbox))
-
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, min(FILE_LISTINGS_AT_ONCE, len(jobs)))) as pool:
-            return dict(pool.map(listed, jobs))
-    except AepError as exc:
-        ctx.log.warn(f"the exports SUCCEEDED but their files could not be listed: {exc}")
-        return None
+    return FileListings(ctx, sandbox).collect(batch_ids)

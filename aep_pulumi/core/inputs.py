@@ -227,7 +227,8 @@ def _check_qualification(v: Validation, value: Any) -> Any:
         and _parse_rfc3339(start) > _parse_rfc3339(end)
     ):
         v.fail("segment_qualification_time", "start_time is after end_time")
-    if start is None and end is None and not any(is_unknown(x) for x in q.values()):
+    # Only when neither was given: an invalid one is reported on its own path already.
+    if q.get("start_time") is None and q.get("end_time") is None:
         v.fail("segment_qualification_time", "needs start_time, end_time or both")
     return drop_none({"start_time": start, "end_time": end})
 

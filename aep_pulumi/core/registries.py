@@ -117,3 +117,65 @@ class OncePerKey(Generic[T]):
             if key not in self._values:
                 self._values[key] = compute()
             return self._values[key]
+
+
+class PatchBatches:
+    """JSON Patch operations on one object from many threads, sent as few PATCHes.
+
+    Whoever finds no PATCH of that object in flight sends every operation queued so far, and
+    again while more arrive; the others wait for the PATCH that carried theirs and share its
+    outcome. So 500 creates claiming their jobs on one dataset send a few dozen PATCHes, not
+    500, and none waits longer than one PATCH beyond its own. Only operations that cannot fail
+    one another go through here (adds of distinct tags, the add+remove idiom).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queued: dict[tuple[str, ...], list[tuple[list[dict[str, Any]], _Shared]]] = {}
+        self._sending: set[tuple[str, ...]] = set()
+
+    def send(
+        self,
+        key: tuple[str, ...],
+        operations: list[dict[str, Any]],
+        patch: Callable[[list[dict[str, Any]]], bool],
+    ) -> bool:
+        """``operations`` applied on ``key``'s object, with whatever else is queued; whether
+        the PATCH that carried them succeeded."""
+        mine = _Shared()
+        with self._lock:
+            self._queued.setdefault(key, []).append((operations, mine))
+            leading = key not in self._sending
+            if leading:
+                self._sending.add(key)
+        while leading:
+            with self._lock:
+                batch = self._queued.pop(key, [])
+                if not batch:
+                    self._sending.discard(key)
+                    break
+            try:
+                ok = patch([op for ops, _ in batch for op in ops])
+            except BaseException:
+                ok = False
+                raise
+            finally:
+                for _, shared in batch:
+                    shared.set(ok)
+        return mine.wait()
+
+
+class _Shared:
+    """One PATCH's outcome, for each caller whose operations it carried."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._ok = False
+
+    def set(self, ok: bool) -> None:
+        self._ok = ok
+        self._done.set()
+
+    def wait(self) -> bool:
+        self._done.wait()
+        return self._ok

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..aep.statuses import KNOWN_STATUSES, STATUS_FAILED
+from ..aep.statuses import KNOWN_STATUSES, STATUS_FAILED, STATUS_SUCCEEDED
 from ..config import DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX
 from ..errors import (
     AepConnectionError,
@@ -227,6 +227,7 @@ def wait_for_jobs(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     heartbeat_every: float = 60.0,
+    on_succeeded: Callable[[ExportJob], None] | None = None,
 ) -> WaitOutcome:
     """Poll ``jobs`` until each is SUCCEEDED or FAILED, or ``timeout`` seconds pass.
 
@@ -235,7 +236,8 @@ def wait_for_jobs(
     comes after one initial interval (AEP has only just taken the jobs). Reports every status
     change through ``progress`` and, while nothing changes, the elapsed time at most once per
     ``heartbeat_every`` seconds. Unknown statuses are reported once through ``warn`` and treated
-    as still running. A job that AEP stops returning (404) is recorded in ``missing``. When AEP
+    as still running. ``on_succeeded`` hears of each job as soon as it is seen SUCCEEDED. A job
+    that AEP stops returning (404) is recorded in ``missing``. When AEP
     keeps throttling (429 after the client's own retries) the round is skipped and the interval
     grows; an outage (5xx, dropped connections, unreadable answers, IMS failing, after the
     client's own retries) skips rounds the same way until it ends. Only a terminal status, the
@@ -250,6 +252,7 @@ def wait_for_jobs(
     outage_since = started
     pages_hint = 1
     listing = ListingState()
+    round_started: float | None = None
     while True:
         pending = [
             j for j in outcome.jobs.values() if not j.is_terminal and j.id not in outcome.missing
@@ -260,7 +263,12 @@ def wait_for_jobs(
         if now >= deadline:
             outcome.timed_out = True
             return outcome
-        sleep(min(schedule.interval(now - started, slowdown + outage), max(0.0, deadline - now)))
+        # Polls are timed from the start of the last round: a round that pages through a long
+        # listing (hundreds of jobs) does not push every later poll back by its own duration.
+        base = round_started if round_started is not None else now
+        due = base + schedule.interval(base - started, slowdown + outage)
+        sleep(min(max(0.0, due - now), max(0.0, deadline - now)))
+        round_started = clock()
         try:
             fresh, missing, requests_made, pages = _fetch_round(
                 client, pending, sandbox, pages_hint, listing
@@ -300,6 +308,8 @@ def wait_for_jobs(
                 warned.add(new.status)
                 warn(f"export job {job.id} reports unknown status {new.status!r}; still waiting")
             outcome.jobs[job.id] = new
+            if on_succeeded is not None and new.status == STATUS_SUCCEEDED:
+                on_succeeded(new)
         now = clock()
         if now - last_heartbeat >= heartbeat_every:
             waiting = [j for j in outcome.jobs.values() if not j.is_terminal]

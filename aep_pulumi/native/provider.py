@@ -128,6 +128,7 @@ class AepNativeProvider:
         self.log = EngineLog(engine_address)
         self.ctx = Context(log=self.log)
         self.ctx.partial_state = True
+        self.ctx.requests_at_once = AEP_REQUESTS_AT_ONCE
         self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="aep")
 
     # ------------------------------------------------------------ plumbing

@@ -130,8 +130,18 @@ class AepProviderBase(ResourceProvider):
         # Config keeps them in `_props`).
         self._config_key_names = sorted(getattr(req.config, "_props", {}) or {})
 
+    def use_context(self, context: Context) -> None:
+        """Run on ``context`` instead of the process's shared one (the test kit's mocks give
+        each run its own; it is never pickled)."""
+        self._own_context = context
+
     def context(self) -> Context:
-        """The provider process's shared context."""
+        """The provider process's shared context (or the one :meth:`use_context` gave)."""
+        own: Context | None = getattr(self, "_own_context", None)
+        if own is not None:
+            own.raw_config = dict(self._raw_config or {})
+            own.config_key_names = list(self._config_key_names or [])
+            return own
         return context_for(self._raw_config or {}, self._config_key_names or [])
 
     @property

@@ -71,6 +71,18 @@ def _parser() -> argparse.ArgumentParser:
         default=100,
         help="files/parts per Data Access page (default 100, the API's maximum)",
     )
+    p.add_argument(
+        "--listing-lag",
+        type=float,
+        default=1.0,
+        help="seconds before a new job shows in listings, as in AEP (default 1; GET knows it)",
+    )
+    p.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        help="seconds AEP's clock runs ahead of this machine's (negative: behind; default 0)",
+    )
     p.add_argument("--token-ttl", type=float, default=86399, help="IMS token lifetime in seconds")
     p.add_argument(
         "--credential",
@@ -172,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         export_parts=args.export_parts,
         export_part_bytes=int(args.export_part_mb * 1024 * 1024),
         data_access_page_size=args.data_access_page_size,
+        listing_lag=args.listing_lag,
+        clock_offset=args.clock_offset,
     )
     rates = FaultRates(
         throttle=args.throttle_rate,

@@ -147,6 +147,17 @@ class SandboxApp(
         return response(environ, start_response)
 
     def handle(self, request: Request, environ: dict[str, Any] | None = None) -> Response:
+        """One request's answer. A fault of the sandbox itself is still answered in AEP's shape
+        (a JSON 500), with its traceback in the sandbox's log."""
+        try:
+            return self._handle(request, environ)
+        except DropConnection:
+            raise
+        except Exception:  # a bug of ours must not become an HTML page
+            log.exception("the sandbox failed on %s %s", request.method, request.path)
+            return gateway_error(500, "500000", "internal error in aep-sandbox (see its log)")
+
+    def _handle(self, request: Request, environ: dict[str, Any] | None) -> Response:
         adapter = _URLS.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
@@ -269,6 +280,12 @@ class SandboxApp(
             return gateway_error(403, "403003", "Api Key is invalid")
         if not request.headers.get("x-gw-ims-org-id"):
             return gateway_error(400, "400003", "x-gw-ims-org-id header is required")
+        body = request.get_data(cache=True)
+        if body:
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                return self._bad_request(endpoint, "the request body is not UTF-8 JSON")
         if self.validator is not None:
             check = self.validator.check_request(request)
             if check is not None and check.problem:

@@ -22,9 +22,16 @@ class AdminRoutes(AppParts):
     request_log: list[dict[str, Any]]
 
     def admin_state(self, request: Request) -> Response:
+        """One sandbox's datasets and jobs (``?sandbox=``, default prod: the keys the test kit's
+        ``handle.state()`` gives), every sandbox's under ``sandboxes``, spec violations and the
+        number of requests served."""
+        snapshot = self.store.snapshot()
+        one = snapshot.get(request.args.get("sandbox", "prod"), {})
         return json_response(
             {
-                "spaces": self.store.snapshot(),
+                "datasets": one.get("datasets", {}),
+                "jobs": one.get("jobs", {}),
+                "sandboxes": snapshot,
                 "violations": self.violations,
                 "requests": len(self.request_log),
             }

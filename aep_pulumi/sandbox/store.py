@@ -112,7 +112,9 @@ class Store(JobBook):
                     self._data_dir = self.state_file.with_name(self.state_file.stem + "-files")
                     self._data_dir.mkdir(parents=True, exist_ok=True)
                 else:
-                    self._data_dir = Path(tempfile.mkdtemp(prefix="aep-sandbox-data-"))
+                    self._data_dir = Path(
+                        tempfile.mkdtemp(prefix=f"aep-sandbox-data-{os.getpid()}-")
+                    )
                     self._cleanup = weakref.finalize(
                         self, shutil.rmtree, str(self._data_dir), ignore_errors=True
                     )

@@ -106,7 +106,7 @@ def test_get_works_on_the_floor_and_not_below(tmp_path: Path) -> None:
 
 
 def test_an_import_read_carrying_only_the_id_fails_in_the_dynamic_host() -> None:
-    """What `pulumi import` sends (a Read with the id alone) cannot reach our provider: the README
+    """What `pulumi import` sends (a Read with the id alone) cannot reach our provider: the manual
     says to use `.get()` instead (pulumi/pulumi#16175)."""
     with served_sandbox() as sandbox:
         host = ProviderHost(dict(sandbox.env))

@@ -296,6 +296,8 @@ def test_demo_without_a_pulumi_cli_says_so_then_shows_the_export(tmp_path: Path)
     assert len([line for line in result.stderr.splitlines() if line.startswith("demo:")]) == 1
     out = result.stdout
     assert "[provider host]" in out and "-> SUCCEEDED" in out
+    # The sandbox says whether it checks requests against Adobe's specs.
+    assert re.search(r"aep-sandbox listening on \S+ \(requests (and responses )?are", out)
     assert re.search(r"batchId = [0-9a-f]{32}", out)
     assert "24 records" in out and '"identities": {"id":' in out
     assert "both resources deleted" in out
@@ -370,3 +372,18 @@ def test_a_persisted_sandbox_keeps_its_files_beside_its_state(tmp_path: Path) ->
     folder = app.store.data_dir()
     app.close()
     assert folder == tmp_path / "state-files" and folder.is_dir()
+
+
+def test_the_state_endpoint_and_the_kits_handle_agree(aep_sandbox: SandboxHandle) -> None:
+    created = requests.post(
+        f"{aep_sandbox.url}/data/foundation/catalog/dataSets",
+        json=seed_sample("create_dataset_request"),
+        headers=headers(aep_sandbox.url, "dev"),
+        timeout=5,
+    )
+    assert created.status_code == 201
+    served = requests.get(f"{aep_sandbox.url}/_sandbox/state?sandbox=dev", timeout=5).json()
+    assert {k: served[k] for k in ("datasets", "jobs")} == aep_sandbox.state("dev")
+    assert list(served["sandboxes"]["dev"]["datasets"]) == list(served["datasets"])
+    prod = requests.get(f"{aep_sandbox.url}/_sandbox/state", timeout=5).json()
+    assert {k: prod[k] for k in ("datasets", "jobs")} == aep_sandbox.state()

@@ -89,7 +89,7 @@ def test_an_interrupted_wait_is_named_by_the_next_up(scenario: Make) -> None:
         threading.Thread(target=lambda: _ignore_errors(doomed, inputs), daemon=True).start()
         deadline = time.monotonic() + 10
         # Killed once its job is submitted and claimed (a kill in the milliseconds between the
-        # two, with a next `up` within the listing's lag, is the residual risk README states).
+        # two, with a next `up` within the listing's lag, is the residual risk docs/reliability.md states).
         while time.monotonic() < deadline and not any(
             name.startswith("aep-pulumi/job-")
             for name in s.sandbox.app.store.dataset("prod", dataset_id)["tags"]

@@ -69,3 +69,40 @@ def test_the_window_is_in_aeps_clock_and_wider_while_it_is_unknown() -> None:
     known = window_after(client, 1_700_000_000.0, 60)
     assert abs(known.start_ms - (1_700_000_000_000 - 30_000 - SKEW_MARGIN_MS)) <= 1_000
     assert known.end_ms - known.start_ms == 60_000 + 2 * SKEW_MARGIN_MS
+
+
+def test_claims_of_many_creates_go_out_in_few_patches() -> None:
+    """Operations queued while a PATCH is out go together in the next one; each caller gets
+    the outcome of the PATCH that carried its operations, and nothing is sent twice."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from aep_pulumi.core.registries import PatchBatches
+
+    batches = PatchBatches()
+    sent: list[list[dict[str, Any]]] = []
+    lock = threading.Lock()
+
+    def patch(operations: list[dict[str, Any]]) -> bool:
+        time.sleep(0.05)
+        with lock:
+            sent.append(operations)
+        return not any(op["path"] == "/tags/bad" for op in operations)
+
+    def claim(i: int) -> bool:
+        path = "/tags/bad" if i == 77 else f"/tags/job-{i}"
+        return batches.send(("claim", "prod", "ds"), [{"op": "add", "path": path}], patch)
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        outcomes = list(pool.map(claim, range(200)))
+    paths = [op["path"] for ops in sent for op in ops]
+    assert sorted(paths) == sorted(
+        ["/tags/bad", *(f"/tags/job-{i}" for i in range(200) if i != 77)]
+    )
+    assert len(sent) < 20, f"{len(sent)} PATCHes for 200 claims"
+    failed = {i for i, ok in enumerate(outcomes) if not ok}
+    carried_bad = next(ops for ops in sent if any(op["path"] == "/tags/bad" for op in ops))
+    assert failed == {
+        int(op["path"].rsplit("-", 1)[1]) if op["path"] != "/tags/bad" else 77 for op in carried_bad
+    }

@@ -504,3 +504,29 @@ def test_a_header_requests_cannot_send_fails_at_once_as_never_sent() -> None:
     with pytest.raises(AepConfigError, match="nothing was sent") as info:
         client.create_export_job(JOB_REQUEST)
     assert not info.value.maybe_applied and len(responses.calls) == 0
+
+
+@responses.activate
+def test_requests_in_flight_are_bounded() -> None:
+    """The native plugin's bound towards AEP: never more requests out at once than allowed."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    responses.post(IMS, json=token_reply())
+    lock, out, most = threading.Lock(), [0], [0]
+
+    def slow(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        with lock:
+            out[0] += 1
+            most[0] = max(most[0], out[0])
+        time.sleep(0.05)
+        with lock:
+            out[0] -= 1
+        return 200, {}, json.dumps(seed_sample("get_job_response"))
+
+    responses.add_callback(responses.GET, f"{BASE}/data/core/ups/export/jobs/24115", callback=slow)
+    client = AepClient(AepSettings.load({}, ENV), requests_at_once=3)
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(lambda _: client.get_export_job(24115), range(24)))
+    assert most[0] == 3

@@ -122,3 +122,24 @@ def test_throttled_polls_slow_down_instead_of_failing(
     result = ProfileExportWaitProvider().create({"job_ids": ids})
     assert set((result.outs or {})["statuses"].values()) == {"SUCCEEDED"}
     assert "polling less often" in capfd.readouterr().err
+
+
+def test_files_are_listed_as_jobs_finish_not_after_the_last(sandbox: SandboxHandle) -> None:
+    """A job that finishes early has its files listed while the wait goes on for the others."""
+    import time
+
+    sandbox.app.config.job_duration = 0.3
+    early = submit(1)
+    time.sleep(0.1)
+    sandbox.app.config.job_duration = 2.5
+    late = submit(1)
+    result = ProfileExportWaitProvider().create({"job_ids": early + late})
+    outs = result.outs or {}
+    assert set(outs["files"]) == {*early, *late} and all(outs["files"].values())
+    early_batch = outs["batch_ids"][early[0]]
+    listed_at = next(
+        e["at"]
+        for e in sandbox.app.request_log
+        if e["path"] == f"/data/foundation/export/batches/{early_batch}/files"
+    )
+    assert listed_at < sandbox.app.store.job_ends_at("prod", int(late[0]))

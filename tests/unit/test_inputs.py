@@ -67,3 +67,16 @@ def test_dataset_inputs_defaults_and_failures() -> None:
     )
     found = dict(problems)
     assert set(found) == {"name", "tags.a b", "tags.ok[0]", "schema_id", "extra"}
+
+
+def test_two_bad_qualification_times_are_reported_each_on_its_own() -> None:
+    found = failures(
+        {
+            "dataset_id": "d",
+            "segment_qualification_time": {"start_time": "soon", "end_time": "later"},
+        }
+    )
+    assert set(found) == {
+        "segment_qualification_time.start_time",
+        "segment_qualification_time.end_time",
+    }

@@ -1,4 +1,4 @@
-"""What the README says of the make targets (dry runs: `make -n` prints, runs nothing)."""
+"""What the manual says of the make targets (dry runs: `make -n` prints, runs nothing)."""
 
 from __future__ import annotations
 
@@ -28,14 +28,28 @@ def test_demo_installs_the_package_alone(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("target", ["bench", "reliability"])
-def test_bench_and_reliability_leave_the_readme_alone(target: str, tmp_path: Path) -> None:
+def test_bench_and_reliability_leave_the_docs_alone(target: str, tmp_path: Path) -> None:
     out = _dry_run(target, tmp_path)
-    assert "--readme" not in out
+    assert "--write-docs" not in out and "--tables-from" not in out
 
 
-def test_readme_tables_is_the_target_that_writes_the_readme(tmp_path: Path) -> None:
-    out = _dry_run("readme-tables", tmp_path)
-    assert "reliability_table.py --readme" in out and "--readme-from build/benchmarks.json" in out
+def test_bench_is_quick_unless_asked_for_the_full_run(tmp_path: Path) -> None:
+    assert "--full" not in _dry_run("bench", tmp_path)
+    venv = tmp_path / "venv"
+    full = subprocess.run(
+        ["make", "-n", "bench", "FULL=1", f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "benchmarks/run.py --full" in full
+
+
+def test_docs_tables_is_the_target_that_writes_the_tables(tmp_path: Path) -> None:
+    out = _dry_run("docs-tables", tmp_path)
+    assert "reliability_table.py --write-docs" in out
+    assert "--tables-from build/benchmarks.json" in out
 
 
 def test_clean_removes_the_tool_caches(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ def world() -> Iterator[tuple[SimulatedClock, SandboxApp, AepClient]]:
         _route_into(app, mock, INPROCESS_URL)
         client = AepClient(AepSettings.load({}, sandbox_env(INPROCESS_URL)), sleep=clock.sleep)
         yield clock, app, client
+    app.close()
 
 
 def submit(client: AepClient, app: SandboxApp, count: int) -> list[ExportJob]:
@@ -78,7 +79,7 @@ def test_default_schedule_notices_the_end_within_a_quarter_of_the_duration(
     assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
     delay = clock.now - (started + duration)
     assert 0 <= delay <= max(2.0, 0.25 * duration), delay
-    # The README's sharper form: within the first interval (1.8 s), 24 % of D, and 30 s.
+    # docs/performance.md's sharper form: within the first interval (1.8 s), 24 % of D, and 30 s.
     assert delay <= min(30.0, max(1.8, 0.24 * duration)) + 1e-6, delay
 
 
@@ -89,7 +90,7 @@ def test_default_schedule_polls_few_times(
     world: tuple[SimulatedClock, SandboxApp, AepClient], duration: float, most_polls: int
 ) -> None:
     """The price of that bound: about 9 polls in the first 20 s, 14 in the first minute, 18 in
-    two, then one every 30 s (the README's figures; jitter can add one)."""
+    two, then one every 30 s (docs/performance.md's figures; jitter can add one)."""
     clock, app, client = world
     app.config.job_duration = duration
     jobs = submit(client, app, 1)
@@ -240,3 +241,28 @@ def test_a_listing_tens_of_seconds_behind_costs_gets_only_while_it_lags(
     gets = [e["at"] - started for e in polls if not e["path"].endswith("/export/jobs")]
     assert gets, "jobs the listing did not show yet were read by id"
     assert not [t for t in gets if t > 30 + 1], "listed jobs are not read one by one"
+
+
+def test_a_slow_round_does_not_push_the_next_polls_back(
+    world: tuple[SimulatedClock, SandboxApp, AepClient],
+) -> None:
+    """Each AEP answer takes 0.7 s (a long listing at real latency): the polls still start on
+    the schedule, which counts from the start of each round, so the end is noticed as soon."""
+    clock, app, client = world
+    app.config.job_duration = 60
+    jobs = submit(client, app, 3)
+    started = clock.now
+    real_open = app.handle
+
+    def slow(request: Any, environ: Any = None) -> Any:
+        clock.now += 0.7
+        return real_open(request, environ)
+
+    app.handle = slow  # type: ignore[method-assign]
+    wait(clock, client, jobs)
+    noticed = clock.now - started
+    # Where the schedule itself puts the first poll after the job's end (rounds taking no time).
+    schedule, due = PollSchedule(jitter=0.0), 0.0
+    while due < 60:
+        due += schedule.interval(due, 0)
+    assert noticed <= due + 0.7 + 0.01, (noticed, due)
