@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from ..errors import AepError
 from .context import Context
 from .results import NO_OPTIONS, CallOptions, CheckOutcome, Created, DiffOutcome, ReadOutcome
-from .schema import ResourceSpec
+from .spec_types import ResourceSpec
 
 
 def replace_on(spec: ResourceSpec) -> tuple[str, ...]:

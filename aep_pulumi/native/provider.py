@@ -28,7 +28,8 @@ from ..core.functions import FUNCTIONS
 from ..core.resource import ResourceCore
 from ..core.results import CallOptions
 from ..core.schema import FUNCTIONS as FUNCTION_SPECS
-from ..core.schema import RESOURCES, ResourceSpec, camel
+from ..core.schema import RESOURCES
+from ..core.spec_types import ResourceSpec, camel
 from ..core.unknown import UNKNOWN
 from ..errors import AepError, AepPartialState
 from .schema import TOKEN, schema_json

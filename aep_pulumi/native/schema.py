@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..config import KEYS_BY_ATTR
-from ..core.schema import FUNCTIONS, RESOURCES, TYPES, Prop, camel
+from ..core.schema import FUNCTIONS, RESOURCES, TYPES
+from ..core.spec_types import Prop, camel
 from ..version import __version__
 
 PACKAGE = "aep"

@@ -20,7 +20,8 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
 
-from ..core.schema import TYPES, Prop, camel
+from ..core.schema import TYPES
+from ..core.spec_types import Prop, camel
 from ..core.unknown import UNKNOWN, is_unknown
 
 SIG = rpc._special_sig_key

@@ -27,14 +27,11 @@ and reports each resource's planned operation and the properties that drive it.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import runpy
-import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -49,6 +46,8 @@ from ..core.context import Context
 from ..core.unknown import UNKNOWN
 from ..providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
 from ..providers.base import AepProviderBase
+from .kit_log import KitLog
+from .loops import own_event_loop
 
 PROVIDERS: dict[str, type[AepProviderBase]] = {
     "pulumi-python:dynamic/aep:Dataset": DatasetProvider,
@@ -124,40 +123,6 @@ def _aep_outputs(kind: str, id_: str, inputs: Mapping[str, Any]) -> dict[str, An
         "errors": {},
         "files": None,
     }
-
-
-class KitLog:
-    """What a run under the mocks logs (the providers' progress and warnings, a program's own
-    ``pulumi.log``): kept in order, and warnings and errors on stderr as the CLI prints them."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str]] = []
-
-    def _say(self, severity: str, message: object) -> None:
-        text = str(message)
-        self.messages.append((severity, text))
-        if severity in ("warning", "error"):
-            print(f"{severity}: {text}", file=sys.stderr)
-
-    # The provider side (the core's log sink).
-    def info(self, message: object) -> None:
-        self._say("info", message)
-
-    def warn(self, message: object) -> None:
-        self._say("warning", message)
-
-    # The engine side (what Pulumi's mock engine calls a logger with).
-    def debug(self, message: object) -> None:
-        self._say("debug", message)
-
-    def warning(self, message: object) -> None:
-        self._say("warning", message)
-
-    def error(self, message: object) -> None:
-        self._say("error", message)
-
-    def warnings(self) -> list[str]:
-        return [text for severity, text in self.messages if severity == "warning"]
 
 
 class EngineMocks(pulumi.runtime.Mocks):
@@ -307,22 +272,13 @@ def run(
     futures of a failed run are settled, so nothing reports "exception was never retrieved"
     later, from a garbage collection in the middle of someone else's code.
     """
-    loop = asyncio.new_event_loop()
-    loop.set_exception_handler(_settled_quietly)
-    # Pulumi's mock monitor runs on the loop's executor threads and gives each an event loop of
-    # its own when it has none: these threads get theirs from here, and they are closed too.
-    thread_loops: list[asyncio.AbstractEventLoop] = []
+    with own_event_loop():
+        return _run_here(program, mocks, stack_config)
 
-    def give_the_thread_a_loop() -> None:
-        own = asyncio.new_event_loop()
-        asyncio.set_event_loop(own)
-        thread_loops.append(own)
 
-    loop.set_default_executor(
-        ThreadPoolExecutor(thread_name_prefix="aep-kit", initializer=give_the_thread_a_loop)
-    )
-    previous = _current_loop()
-    asyncio.set_event_loop(loop)
+def _run_here(
+    program: Program, mocks: EngineMocks, stack_config: Mapping[str, Any] | None
+) -> dict[str, Any]:
     # A stack of its own: an earlier run's root resource would lend it its outputs.
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
@@ -349,8 +305,6 @@ def run(
         outputs = dict(getattr(root, "outputs", {}) or {})
         return {name: _sync_await(_plain(value)) for name, value in outputs.items()}
     finally:
-        _close(loop, thread_loops)
-        _restore_loop(previous)
         pulumi.runtime.settings.ROOT.set(None)
         # Leave no mock engine behind: outside a program, pulumi.log prints to stderr again.
         pulumi.runtime.settings.configure(
@@ -364,52 +318,6 @@ async def _plain(value: Any) -> Any:
     if not await output.is_known():
         return UNKNOWN
     return await output.future(with_unknowns=True)
-
-
-def _current_loop() -> asyncio.AbstractEventLoop | None:
-    """The thread's event loop, if it has one. Read from the policy's own slot: every public
-    call either makes a loop when there is none (one never closed) or warns that it will."""
-    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
-    loop = getattr(local, "_loop", None)
-    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
-
-
-def _restore_loop(previous: asyncio.AbstractEventLoop | None) -> None:
-    """Give the thread back the loop it had; a thread that had none is left as if it never had
-    one (``set_event_loop(None)`` would forbid the main thread from ever making one again)."""
-    if previous is not None:
-        asyncio.set_event_loop(previous)
-        return
-    local = getattr(asyncio.get_event_loop_policy(), "_local", None)
-    if local is not None and hasattr(local, "_set_called"):
-        local._loop = None
-        local._set_called = False
-    else:
-        asyncio.set_event_loop(None)
-
-
-def _settled_quietly(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """A failed run's futures: their exception is the run's own, already raised to the caller;
-    reporting each again (with a traceback, from whatever code a garbage collection interrupts)
-    would only be noise. Anything else goes to asyncio's default handler."""
-    if "exception" in context and "never retrieved" in str(context.get("message", "")):
-        return
-    loop.default_exception_handler(context)
-
-
-def _close(loop: asyncio.AbstractEventLoop, thread_loops: list[asyncio.AbstractEventLoop]) -> None:
-    """Settle every task the run left (their exceptions retrieved), stop the executor's
-    threads, and close the loop and the threads' loops."""
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    loop.run_until_complete(loop.shutdown_asyncgens())
-    loop.run_until_complete(loop.shutdown_default_executor())
-    loop.close()
-    for own in thread_loops:
-        own.close()
 
 
 def _config_text(value: Any) -> str:

@@ -8,7 +8,8 @@ import signal
 import time
 
 from aep_pulumi.testing import SandboxHandle
-from aep_pulumi.testing.engine import Project, Workspace, cli_pid, kill_tree
+from aep_pulumi.testing.engine import Project, Workspace
+from aep_pulumi.testing.processes import cli_pid, kill_tree
 
 from .conftest import deployable
 

@@ -22,7 +22,8 @@ import yaml
 from aep_pulumi.native.schema import schema_json
 from aep_pulumi.sandbox.routes_profile import MERGE_POLICIES
 from aep_pulumi.testing import SandboxHandle
-from aep_pulumi.testing.engine import Project, Workspace, cli_pid, kill_tree
+from aep_pulumi.testing.engine import Project, Workspace
+from aep_pulumi.testing.processes import cli_pid, kill_tree
 
 from .conftest import ENGINE, EXAMPLES, ROOT, aep_calls, deployable
 from .node import built_example, link_into

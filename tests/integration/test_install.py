@@ -1,7 +1,9 @@
 """The install commands the README gives (its Install section), run as a user runs them: into a fresh virtualenv,
 from a local checkout and from a git URL (`git+file://localhost/...`: pip refuses
 `git+file:///` without a host). Dependencies are left out (`--no-deps`): what is tested is that
-pip finds, builds and installs this package and its console scripts from each source."""
+pip finds, builds and installs this package and its console scripts from each source. The local
+checkout is a copy in the test's own folder: pip builds in the source tree (``build/``), and the
+project's own checkout is left as it was."""
 
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ("aep-export", "aep-sandbox", "pulumi-resource-aep")
+LOCAL = "<a copy of this checkout>"
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "node_modules", ".*_cache"
+)
 
 
 def _is_git_checkout() -> bool:
@@ -29,7 +35,7 @@ def _is_git_checkout() -> bool:
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param(str(ROOT), id="local checkout"),
+        pytest.param(LOCAL, id="local checkout"),
         pytest.param(
             f"aep-pulumi @ git+file://localhost{ROOT}",
             id="git URL",
@@ -42,6 +48,9 @@ def _is_git_checkout() -> bool:
 def test_the_install_command_installs_the_package_and_its_scripts(
     tmp_path: Path, source: str
 ) -> None:
+    if source == LOCAL:
+        source = str(tmp_path / "checkout")
+        shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
