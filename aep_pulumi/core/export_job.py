@@ -256,7 +256,10 @@ class ExportJobCore(ResourceCore):
         files = props.get("files")
         if files is None and props.get("status") != STATUS_SUCCEEDED:
             files = self._files(job, sandbox, props.get("report_files"))
-        return ReadOutcome(id_, self._state(props, job, files))
+        state = self._state(props, job, files)
+        if MARK in props:  # still an adoption until the program fills it in (update)
+            state[MARK] = props[MARK]
+        return ReadOutcome(id_, state)
 
     def update(
         self,

@@ -49,6 +49,8 @@ def test_an_adopted_job_of_ours_takes_the_programs_inputs_in_place(door: Host) -
     _, adopted, _ = door.read("job", "export", job_id, {}, as_get=True)
     assert adopted.get("fields") is None, "AEP's record does not tell the fields"
     assert adopted["adopted_request"], "the claim's request is kept to check the program by"
+    _, refreshed, _ = door.read("job", "export", job_id, adopted)
+    assert refreshed == adopted, "a refresh of the adopted job changes nothing (the mark stays)"
 
     changed, replaces = changes(door, adopted, program)
     assert changed and replaces == [], "the same request: filled in place, not exported again"
