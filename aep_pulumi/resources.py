@@ -43,10 +43,20 @@ def _to_props(value: Any) -> Any:
     return value
 
 
-def _merge_args(kind: str, args: Any, args_cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
-    given = {k: v for k, v in kwargs.items() if v is not None}
+def _merge_args(
+    kind: str, args_cls: type, arguments: Mapping[str, Any]
+) -> tuple[dict[str, Any], ResourceOptions | None]:
+    """A constructor's inputs and options, from its ``locals()``: its keyword arguments are the
+    fields of ``args_cls`` (one list of names, the signature's), or an ``args_cls`` is given
+    instead; options may come second in ``args``' place, as in Pulumi's own constructors.
+    Nested ``...Args`` (``merge_policy=MergePolicyArgs(...)``) become plain dicts."""
+    args, opts = arguments["args"], arguments["opts"]
+    if isinstance(args, ResourceOptions) and opts is None:
+        args, opts = None, args
+    names = [f.name for f in dataclasses.fields(args_cls)]
+    given = {k: _to_props(arguments[k]) for k in names if arguments[k] is not None}
     if args is None:
-        return given
+        return given, opts
     if not isinstance(args, args_cls):
         raise TypeError(f"{kind}: args must be a {args_cls.__name__}, got {type(args).__name__}")
     if given:
@@ -55,7 +65,7 @@ def _merge_args(kind: str, args: Any, args_cls: type, kwargs: dict[str, Any]) ->
             f" (got {', '.join(sorted(given))})"
         )
     props: dict[str, Any] = _to_props(args)
-    return props
+    return props, opts
 
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -140,21 +150,7 @@ class Dataset(pulumi.dynamic.Resource, module="aep", name="Dataset"):
         tags: Input[Mapping[str, Input[Sequence[Input[str]]]]] | None = None,
         sandbox_name: Input[str] | None = None,
     ) -> None:
-        if isinstance(args, ResourceOptions) and opts is None:
-            args, opts = None, args
-        props = _merge_args(
-            "Dataset",
-            args,
-            DatasetArgs,
-            {
-                "name": name,
-                "description": description,
-                "schema_id": schema_id,
-                "schema_content_type": schema_content_type,
-                "tags": tags,
-                "sandbox_name": sandbox_name,
-            },
-        )
+        props, opts = _merge_args("Dataset", DatasetArgs, locals())
         adopting = opts is not None and opts.id is not None
         if not adopting:
             props.setdefault("name", resource_name)
@@ -291,30 +287,7 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
         report_files: Input[bool] | None = None,
         sandbox_name: Input[str] | None = None,
     ) -> None:
-        if isinstance(args, ResourceOptions) and opts is None:
-            args, opts = None, args
-        props = _merge_args(
-            "ProfileExportJob",
-            args,
-            ProfileExportJobArgs,
-            {
-                "dataset_id": dataset_id,
-                "schema_name": schema_name,
-                "fields": fields,
-                "merge_policy": _to_props(merge_policy),
-                "event_list": _to_props(event_list),
-                "segments": _to_props(segments),
-                "segment_qualification_time": _to_props(segment_qualification_time),
-                "from_ingest_timestamp": from_ingest_timestamp,
-                "empty_profiles": empty_profiles,
-                "segment_per_batch": segment_per_batch,
-                "triggers": triggers,
-                "wait_for_completion": wait_for_completion,
-                "wait_timeout_seconds": wait_timeout_seconds,
-                "report_files": report_files,
-                "sandbox_name": sandbox_name,
-            },
-        )
+        props, opts = _merge_args("ProfileExportJob", ProfileExportJobArgs, locals())
         props["owner"] = owner_of(resource_name)
         for key in (*JOB_INPUTS, *JOB_OUTPUTS):
             props.setdefault(key, None)
@@ -375,19 +348,7 @@ class ProfileExportWait(pulumi.dynamic.Resource, module="aep", name="ProfileExpo
         report_files: Input[bool] | None = None,
         sandbox_name: Input[str] | None = None,
     ) -> None:
-        if isinstance(args, ResourceOptions) and opts is None:
-            args, opts = None, args
-        props = _merge_args(
-            "ProfileExportWait",
-            args,
-            ProfileExportWaitArgs,
-            {
-                "job_ids": job_ids,
-                "timeout_seconds": timeout_seconds,
-                "report_files": report_files,
-                "sandbox_name": sandbox_name,
-            },
-        )
+        props, opts = _merge_args("ProfileExportWait", ProfileExportWaitArgs, locals())
         for key in (*WAIT_INPUTS, *WAIT_OUTPUTS):
             props.setdefault(key, None)
         super().__init__(ProfileExportWaitProvider(), resource_name, props, opts)

@@ -17,7 +17,7 @@ from .diff import changed, changed_keys
 from .inputs import DATASET_INPUTS, check_dataset_inputs
 from .reconcile import CREATE_TOKEN_TAG, resolve_lost_dataset, submit_once
 from .resource import ResourceCore, in_place, replace_on
-from .results import GONE, NO_OPTIONS, CallOptions, Created, DiffOutcome, ReadOutcome
+from .results import GONE, NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
 from .schema import DATASET
 
 if TYPE_CHECKING:
@@ -116,14 +116,9 @@ class DatasetCore(ResourceCore):
         return ReadOutcome(id_, outs)
 
     def update(
-        self,
-        id_: str,
-        olds: Mapping[str, Any],
-        news: Mapping[str, Any],
-        options: CallOptions = NO_OPTIONS,
-    ) -> dict[str, Any]:
-        inputs = self.valid_inputs(news)
-        sandbox = self.sandbox_of(olds)
+        self, id_: str, olds: Props, news: Props, options: CallOptions = NO_OPTIONS
+    ) -> State:
+        inputs, sandbox = self.updating(olds, news)
         try:
             operations = _patch_operations(olds, inputs)
             if operations:

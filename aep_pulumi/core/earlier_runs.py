@@ -20,13 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..aep.statuses import STATUS_FAILED
 from ..errors import AepError, AepNotFoundError
 from .claims import Claim, DatasetClaims, LostAnswer
-from .context import Context
-from .reconcile import LostJobSearch, ambiguity, jobs_since, look_alikes, window_after
+from .reconcile import Submit, ambiguity, jobs_since, look_alikes, window_after
 
 if TYPE_CHECKING:
     from ..aep.models import ExportJob
@@ -36,15 +35,8 @@ HORIZON_MS = 24 * 3600 * 1000
 
 
 @dataclass
-class EarlierRuns:
+class EarlierRuns(Submit):
     """The look before one submit (see the module's description)."""
-
-    ctx: Context
-    sandbox: str
-    dataset_id: str
-    body: Mapping[str, Any]
-    owner: str
-    fingerprint: str
 
     def _recent(self) -> list[ExportJob]:
         client = self.ctx.client()
@@ -128,15 +120,7 @@ class EarlierRuns:
         adopted: ExportJob | None = None
         for record in sorted(lost, key=lambda x: x.sent_ms):
             sent_wall = (record.sent_ms - (client.clock.offset_ms or 0)) / 1000
-            search = LostJobSearch(
-                self.ctx,
-                self.sandbox,
-                self.dataset_id,
-                self.body,
-                self.owner,
-                self.fingerprint,
-                sent_wall,
-            )
+            search = self.lost_at(sent_wall)
             window = window_after(client, sent_wall, search.search_seconds)
             left = (window.end_ms - client.server_now_ms()) / 1000
             if left > 0:

@@ -29,10 +29,10 @@ from .files import batch_files
 from .forgotten import DONE, GONE, UNKNOWN_BATCH, batch_verdict, judged_batches
 from .inputs import JOB_INPUTS, check_export_job_inputs
 from .job_state import describe_job_errors, inputs_from_job, job_outputs
-from .reconcile import LostJobSearch, submit_once
+from .reconcile import submit_once
 from .resource import ResourceCore, in_place, replace_on
 from .results import GONE as GONE_OUTCOME
-from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, ReadOutcome
+from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
 from .schema import EXPORT_JOB
 from .state import upgraded
 from .values import without_internal
@@ -62,8 +62,7 @@ class ExportJobCore(ResourceCore):
     validate = staticmethod(check_export_job_inputs)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
-        inputs = self.new_inputs(news)
-        olds = upgraded(olds)
+        inputs, olds = self.new_inputs(news), upgraded(olds)
         self._held(olds)
         replaces = changed_keys(olds, inputs, REPLACE_ON)
         updates = changed_keys(olds, inputs, UPDATE_IN_PLACE)
@@ -160,9 +159,7 @@ class ExportJobCore(ResourceCore):
             claims.claim(job.id, owner, fingerprint)
             return job
 
-        search = LostJobSearch(
-            self.ctx, sandbox, dataset_id, api_body, owner, fingerprint, sent_wall
-        )
+        search = earlier.lost_at(sent_wall)
         return submit_once(self.ctx, submit, lambda exc: search.resolve(exc, started))
 
     def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
@@ -262,14 +259,9 @@ class ExportJobCore(ResourceCore):
         return ReadOutcome(id_, state)
 
     def update(
-        self,
-        id_: str,
-        olds: Mapping[str, Any],
-        news: Mapping[str, Any],
-        options: CallOptions = NO_OPTIONS,
-    ) -> dict[str, Any]:
-        inputs = self.valid_inputs(news)
-        sandbox = self.sandbox_of(olds)
+        self, id_: str, olds: Props, news: Props, options: CallOptions = NO_OPTIONS
+    ) -> State:
+        inputs, sandbox = self.updating(olds, news)
         state = without_internal(olds)
         state.update({k: inputs.get(k) for k in UPDATE_IN_PLACE})
         if state.pop(MARK, None) is not None:

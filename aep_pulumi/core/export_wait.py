@@ -22,7 +22,7 @@ from .forgotten import DONE, batch_verdict
 from .inputs import WAIT_INPUTS, check_wait_inputs
 from .job_state import describe_job_errors
 from .resource import ResourceCore, replace_on
-from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, ReadOutcome
+from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
 from .schema import EXPORT_WAIT
 from .state import upgraded
 from .values import without_internal
@@ -52,8 +52,7 @@ class ExportWaitCore(ResourceCore):
     validate = staticmethod(check_wait_inputs)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
-        inputs = self.new_inputs(news)
-        olds = upgraded(olds)
+        inputs, olds = self.new_inputs(news), upgraded(olds)
         for job_id, batch_id in (olds.get("batch_ids") or {}).items():
             if job_id_text(job_id) is not None:
                 self.ctx.held.add(self.sandbox_of(olds), int(job_id_text(job_id) or 0), [batch_id])
@@ -211,12 +210,8 @@ class ExportWaitCore(ResourceCore):
         return ReadOutcome(id_, outs)
 
     def update(
-        self,
-        id_: str,
-        olds: Mapping[str, Any],
-        news: Mapping[str, Any],
-        options: CallOptions = NO_OPTIONS,
-    ) -> dict[str, Any]:
+        self, id_: str, olds: Props, news: Props, options: CallOptions = NO_OPTIONS
+    ) -> State:
         inputs = check_wait_inputs(news)[0]
         state = without_internal(olds)
         state["timeout_seconds"] = inputs.get("timeout_seconds")

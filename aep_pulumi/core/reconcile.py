@@ -144,8 +144,8 @@ def _iso(ms: int) -> str:
 
 
 @dataclass
-class LostJobSearch:
-    """The search for the job of one lost ``POST /export/jobs``."""
+class Submit:
+    """One resource's ``POST /export/jobs``: where it goes, what it sends, whose it is."""
 
     ctx: Context
     sandbox: str
@@ -153,6 +153,24 @@ class LostJobSearch:
     body: Mapping[str, Any]
     owner: str
     fingerprint: str
+
+    def lost_at(self, sent_wall: float) -> LostJobSearch:
+        """The search for this submit's job, had its answer been lost after ``sent_wall``."""
+        return LostJobSearch(
+            self.ctx,
+            self.sandbox,
+            self.dataset_id,
+            self.body,
+            self.owner,
+            self.fingerprint,
+            sent_wall,
+        )
+
+
+@dataclass
+class LostJobSearch(Submit):
+    """The search for the job of one lost ``POST /export/jobs``."""
+
     sent_wall: float
 
     @property

@@ -8,7 +8,16 @@ from typing import Any, ClassVar
 
 from ..errors import AepError
 from .context import Context
-from .results import NO_OPTIONS, CallOptions, CheckOutcome, Created, DiffOutcome, ReadOutcome
+from .results import (
+    NO_OPTIONS,
+    CallOptions,
+    CheckOutcome,
+    Created,
+    DiffOutcome,
+    Props,
+    ReadOutcome,
+    State,
+)
 from .spec_types import ResourceSpec
 
 
@@ -47,6 +56,10 @@ class ResourceCore(abc.ABC):
         inputs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
         return inputs
 
+    def updating(self, olds: Props, news: Props) -> tuple[dict[str, Any], str]:
+        """An update's normalised new inputs, and the sandbox the object already lives in."""
+        return self.valid_inputs(news), self.sandbox_of(olds)
+
     def valid_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Normalised inputs, or one clear error listing every failure (create/update called
         without a check, as a direct call may)."""
@@ -74,12 +87,8 @@ class ResourceCore(abc.ABC):
 
     @abc.abstractmethod
     def update(
-        self,
-        id_: str,
-        olds: Mapping[str, Any],
-        news: Mapping[str, Any],
-        options: CallOptions = NO_OPTIONS,
-    ) -> dict[str, Any]:
+        self, id_: str, olds: Props, news: Props, options: CallOptions = NO_OPTIONS
+    ) -> State:
         """Apply in-place changes; returns the new state."""
 
     @abc.abstractmethod

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
+
+# The properties an operation receives (inputs, or the state's outputs) and the state it returns.
+Props: TypeAlias = Mapping[str, Any]
+State: TypeAlias = dict[str, Any]
 
 
 @dataclass(frozen=True)

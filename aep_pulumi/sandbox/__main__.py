@@ -112,18 +112,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--latency-jitter-ms", type=int, default=0, help="latency varies by up to this either way"
     )
-    p.add_argument(
-        "--drop-before-rate",
-        type=float,
-        default=0.0,
-        help="probability of dropping a connection before processing",
-    )
-    p.add_argument(
-        "--drop-after-rate",
-        type=float,
-        default=0.0,
-        help="probability of dropping a connection after processing",
-    )
+    for when in ("before", "after"):
+        p.add_argument(
+            f"--drop-{when}-rate",
+            type=float,
+            default=0.0,
+            help=f"probability of dropping a connection {when} processing",
+        )
     p.add_argument("--seed", type=int, default=7, help="seed for fault and failure decisions")
     p.add_argument("--quiet", action="store_true", help="no request log")
     return p
