@@ -143,3 +143,15 @@ def test_files_are_listed_as_jobs_finish_not_after_the_last(sandbox: SandboxHand
         if e["path"] == f"/data/foundation/export/batches/{early_batch}/files"
     )
     assert listed_at < sandbox.app.store.job_ends_at("prod", int(late[0]))
+
+
+def test_a_refresh_keeps_the_status_of_a_job_aep_forgot(sandbox: SandboxHandle) -> None:
+    """AEP forgets finished jobs after a while: a refresh of the wait keeps what it saw (the
+    export happened) and reads the others as they are, rather than failing `pulumi refresh`."""
+    ids = submit(2)
+    provider = ProfileExportWaitProvider()
+    done = provider.create({"job_ids": ids})
+    sandbox.app.store.forget_job("prod", int(ids[0]))
+    refreshed = provider.read(done.id, done.outs or {})
+    assert refreshed.id == done.id
+    assert (refreshed.outs or {})["statuses"] == {ids[0]: "SUCCEEDED", ids[1]: "SUCCEEDED"}
