@@ -262,3 +262,33 @@ def test_only_datasets_older_than_the_run_are_searched_for_interrupted_jobs(
         next_up.create("job", "again", inputs)
         calls = job_calls(since)
         assert calls[0] == ("GET", "/data/core/ups/export/jobs") and calls[-1][0] == "POST", calls
+
+
+def test_the_dynamic_host_runs_four_operations_at_once(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    """Pulumi's dynamic provider host has 4 worker threads (DESIGN §3; the README's door table):
+    8 waiting creates of 3 s jobs sent at once reach AEP as 4 POSTs, then 4 more once jobs end.
+    Asserted on the order of AEP's requests, which a loaded machine cannot reorder."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    duration = 3.0
+    live_sandbox.app.config.job_duration = duration
+    dataset_id, _ = up_dataset(host)
+    inputs, _ = host.check("job", "j", {"dataset_id": dataset_id, "fields": ["identities.id"]})
+    since = len(live_sandbox.app.request_log)
+
+    def create(i: int) -> str:
+        return host.create("job", f"j{i}", {**inputs, "triggers": [str(i)]}).id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(create, range(8)))
+    assert len(set(ids)) == 8
+    posts = sorted(
+        entry["at"]
+        for entry in live_sandbox.app.request_log[since:]
+        if entry["method"] == "POST" and entry["path"].endswith("/export/jobs")
+    )
+    assert len(posts) == 8
+    assert posts[3] - posts[0] < duration, "the first four went out together"
+    assert posts[4] - posts[0] >= duration * 0.9, "the fifth waited for a thread"
