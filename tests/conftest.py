@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,29 @@ GUIDE_JOB: dict[str, Any] = {
         "from_ingest_timestamp": "2018-10-25T13:22:04-07:00",
     },
 }
+
+
+def run_pytest_in(folder: Path, name: str, code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` saved as ``folder/name`` and run by pytest there, as a user runs their tests."""
+    (folder / name).write_text(code, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def run_export_cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``aep-export`` with exactly ``env``."""
+    return subprocess.run(
+        [sys.executable, "-m", "aep_pulumi.export_cli", *args],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def seed_sample(name: str) -> Any:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 
 import pytest
 
 from aep_pulumi.testing import SandboxHandle, provider_host_for
+
+from ..conftest import run_export_cli
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -28,13 +29,7 @@ def cli(live_sandbox: SandboxHandle) -> Cli:
                 full.pop(key, None)
             else:
                 full[key] = value
-        return subprocess.run(
-            [sys.executable, "-m", "aep_pulumi.export_cli", *args],
-            env=full,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_export_cli(full, *args)
 
     return run
 

@@ -21,6 +21,8 @@ from aep_pulumi.sandbox.population import export_records
 from aep_pulumi.testing import SandboxHandle, make_app, provider_host_for, sandbox_env
 from aep_pulumi.testing.provider_host import ProviderHost
 
+from ..conftest import run_export_cli
+
 pytestmark = pytest.mark.integration
 FIELDS = ["identities.id", "personalEmail.address"]
 
@@ -205,13 +207,7 @@ def test_the_cli_lists_downloads_and_prints_records(
     env.update(big.env)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "aep_pulumi.export_cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_export_cli(env, *args)
 
     listed = cli("files", batch_id)
     assert listed.returncode == 0 and listed.stdout.count(".parquet") == 6

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import ast
 import gc
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aep_pulumi.testing import CheckFailed, EngineMocks, run
+
+from ..conftest import run_pytest_in
 
 
 def bad_program() -> None:
@@ -91,14 +91,7 @@ def test_a_users_own_suite_passes_quietly_with_assertion_rewriting(
 ) -> None:
     """As the failure appeared: a user's folder, failing-input tests first, then provider tests
     whose modules pytest rewrites as they are imported (the kit's plugin package is rewritten)."""
-    (tmp_path / "test_my_program.py").write_text(USER_TESTS, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_my_program.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_pytest_in(tmp_path, "test_my_program.py", USER_TESTS)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-3000:]
     assert "9 passed" in done.stdout

@@ -7,13 +7,13 @@ test."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from aep_pulumi.testing import EngineMocks, run
+
+from ..conftest import run_pytest_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -53,14 +53,7 @@ def test_python_snippet_runs(
     monkeypatch.chdir(tmp_path)
     kind = _kind(code)
     if kind == "pytest":
-        (tmp_path / "test_snippet.py").write_text(code, encoding="utf-8")
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_snippet.py"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = run_pytest_in(tmp_path, "test_snippet.py", code)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         return
     compiled = compile(code, f"{page} python block {index}", "exec")
