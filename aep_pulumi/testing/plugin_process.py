@@ -9,9 +9,13 @@ speaks the ResourceProvider protocol to it over gRPC; the plugin's stderr is wha
 
 from __future__ import annotations
 
+import array
+import fcntl
 import os
 import subprocess
+import termios
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +46,13 @@ def replace_unknowns(value: Any, marker: Any) -> Any:
     return value
 
 
+def _unread(fd: int) -> int:
+    """How many bytes a pipe holds that nobody has read yet."""
+    found = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, found)
+    return found[0]
+
+
 class PluginProcess:
     """A running plugin: its process, the port it announced, a stub to it, its stderr lines."""
 
@@ -68,18 +79,52 @@ class PluginProcess:
             err = self.process.stderr.read().decode() if self.process.stderr else ""
             raise RuntimeError(f"{what} did not start: {line!r} {err}")
         self.port = int(line)
+        self._drained = threading.Condition()
+        self._waiting = False
+        self._closed = False
         threading.Thread(target=self._drain, daemon=True).start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
 
     def _drain(self) -> None:
+        """Read stderr into lines. Reads are raw (no file buffering), and whether the reader is
+        waiting is known, so that :meth:`log_text` can tell when everything written so far is
+        in."""
         assert self.process.stderr is not None
-        for raw in self.process.stderr:
-            self.log_lines.append(raw.decode(errors="replace").rstrip())
+        fd = self.process.stderr.fileno()
+        partial = b""
+        while True:
+            with self._drained:
+                self._waiting = True
+                self._drained.notify_all()
+            data = os.read(fd, 65536)
+            with self._drained:
+                self._waiting = False
+                partial += data
+                *lines, partial = partial.split(b"\n")
+                if not data:
+                    lines, partial = [*lines, partial] if partial else lines, b""
+                self.log_lines.extend(raw.decode(errors="replace").rstrip() for raw in lines)
+                if not data:
+                    self._closed = True
+                    self._drained.notify_all()
+                    return
 
     def log_text(self) -> str:
         """What the plugin logged so far: its stderr (``info:`` lines from ``pulumi.log`` in the
-        dynamic host) and, for the native plugin, what it sent the engine's Log service."""
+        dynamic host) and, for the native plugin, what it sent the engine's Log service.
+
+        A plugin writes a call's log lines before it answers the call, but they reach this side
+        through a pipe that a thread reads: this waits (a second at most) until that thread has
+        read everything the pipe holds, so a line logged by a call that has returned is here."""
+        assert self.process.stderr is not None
+        fd = self.process.stderr.fileno()
+        deadline = time.monotonic() + 1.0
+        with self._drained:
+            while not self._closed and time.monotonic() < deadline:
+                if self._waiting and _unread(fd) == 0:
+                    break
+                self._drained.wait(0.01)
         return "\n".join(self.log_lines)
 
     def close(self) -> None:
