@@ -25,6 +25,7 @@ from .core.inputs import (
     WAIT_INPUTS,
     WAIT_OUTPUTS,
 )
+from .pickling import unwrap_pickler
 from .providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
 
 
@@ -156,6 +157,7 @@ class Dataset(pulumi.dynamic.Resource, module="aep", name="Dataset"):
             props.setdefault("name", resource_name)
         for key in (*DATASET_INPUTS, *DATASET_OUTPUTS):
             props.setdefault(key, None)
+        unwrap_pickler()  # see aep_pulumi/pickling.py
         super().__init__(DatasetProvider(), resource_name, props, opts)
         # The dataset id *is* the resource id. Taken from the id, it stays known in the preview
         # of an in-place update, where the engine returns only the new inputs as the state (the
@@ -291,6 +293,7 @@ class ProfileExportJob(pulumi.dynamic.Resource, module="aep", name="ProfileExpor
         props["owner"] = owner_of(resource_name)
         for key in (*JOB_INPUTS, *JOB_OUTPUTS):
             props.setdefault(key, None)
+        unwrap_pickler()  # see aep_pulumi/pickling.py
         super().__init__(ProfileExportJobProvider(), resource_name, props, opts)
         # Known in the preview of an in-place update (see Dataset.dataset_id).
         self.job_id = self.id.apply(int)
@@ -351,4 +354,5 @@ class ProfileExportWait(pulumi.dynamic.Resource, module="aep", name="ProfileExpo
         props, opts = _merge_args("ProfileExportWait", ProfileExportWaitArgs, locals())
         for key in (*WAIT_INPUTS, *WAIT_OUTPUTS):
             props.setdefault(key, None)
+        unwrap_pickler()  # see aep_pulumi/pickling.py
         super().__init__(ProfileExportWaitProvider(), resource_name, props, opts)
