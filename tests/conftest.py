@@ -51,6 +51,28 @@ def run_export_cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedPr
     )
 
 
+def aep_headers(sandbox: Any) -> dict[str, str]:
+    """The headers of a plain HTTP call to a sandbox (an IMS token for its test credentials)."""
+    import requests
+
+    token = requests.post(
+        f"{sandbox.url}/ims/token/v3",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": sandbox.env["AEP_CLIENT_ID"],
+            "client_secret": sandbox.env["AEP_CLIENT_SECRET"],
+            "scope": "openid",
+        },
+        timeout=5,
+    ).json()["access_token"]
+    return {
+        "Authorization": f"Bearer {token}",
+        "x-api-key": sandbox.env["AEP_CLIENT_ID"],
+        "x-gw-ims-org-id": sandbox.env["AEP_ORG_ID"],
+        "x-sandbox-name": "prod",
+    }
+
+
 def seed_sample(name: str) -> Any:
     """A request/response sample of the seed guide (JSON syntax fixed)."""
     return json.loads((FIXTURES / "seed" / f"{name}.json").read_text(encoding="utf-8"))

@@ -25,6 +25,7 @@ from aep_pulumi.testing import SandboxHandle
 from aep_pulumi.testing.engine import Project, Workspace
 from aep_pulumi.testing.processes import cli_pid, kill_tree
 
+from ..conftest import aep_headers
 from .conftest import ENGINE, EXAMPLES, ROOT, aep_calls, deployable
 from .node import built_example, link_into
 
@@ -45,25 +46,6 @@ def native_project(
 def with_secret(project: Project, sandbox: SandboxHandle) -> Project:
     project.config("aep:clientSecret", sandbox.env["AEP_CLIENT_SECRET"], secret=True)
     return project
-
-
-def aep_headers(sandbox: SandboxHandle) -> dict[str, str]:
-    token = requests.post(
-        f"{sandbox.url}/ims/token/v3",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": sandbox.env["AEP_CLIENT_ID"],
-            "client_secret": sandbox.env["AEP_CLIENT_SECRET"],
-            "scope": "openid",
-        },
-        timeout=5,
-    ).json()["access_token"]
-    return {
-        "Authorization": f"Bearer {token}",
-        "x-api-key": sandbox.env["AEP_CLIENT_ID"],
-        "x-gw-ims-org-id": sandbox.env["AEP_ORG_ID"],
-        "x-sandbox-name": "prod",
-    }
 
 
 def made_outside_pulumi(sandbox: SandboxHandle) -> tuple[str, int]:

@@ -14,7 +14,7 @@ import requests
 from aep_pulumi.testing import NativeHost, SandboxHandle, native_host_for, provider_host_for
 from aep_pulumi.testing.provider_host import ProviderHost
 
-from ..conftest import GUIDE_JOB
+from ..conftest import GUIDE_JOB, aep_headers
 
 Host = ProviderHost | NativeHost
 
@@ -69,15 +69,6 @@ def test_a_job_made_outside_pulumi_takes_the_programs_inputs_with_a_warning(
     door: Host, live_sandbox: SandboxHandle
 ) -> None:
     dataset_id = made_dataset(door)
-    token = requests.post(
-        f"{live_sandbox.url}/ims/token/v3",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": live_sandbox.env["AEP_CLIENT_ID"],
-            "client_secret": live_sandbox.env["AEP_CLIENT_SECRET"],
-        },
-        timeout=5,
-    ).json()["access_token"]
     job = requests.post(
         f"{live_sandbox.url}/data/core/ups/export/jobs",
         json={
@@ -86,12 +77,7 @@ def test_a_job_made_outside_pulumi_takes_the_programs_inputs_with_a_warning(
             "destination": {"datasetId": dataset_id, "segmentPerBatch": False},
             "schema": {"name": "_xdm.context.profile"},
         },
-        headers={
-            "Authorization": f"Bearer {token}",
-            "x-api-key": live_sandbox.env["AEP_CLIENT_ID"],
-            "x-gw-ims-org-id": live_sandbox.env["AEP_ORG_ID"],
-            "x-sandbox-name": "prod",
-        },
+        headers=aep_headers(live_sandbox),
         timeout=5,
     ).json()
     _, adopted, _ = door.read("job", "export", str(job["id"]), {}, as_get=True)
