@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import fcntl
 import os
+import select
 import subprocess
 import termios
 import threading
@@ -80,26 +81,26 @@ class PluginProcess:
             raise RuntimeError(f"{what} did not start: {line!r} {err}")
         self.port = int(line)
         self._drained = threading.Condition()
-        self._waiting = False
+        self._consumed = 0  # bytes of stderr taken in so far
         self._closed = False
         threading.Thread(target=self._drain, daemon=True).start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
 
     def _drain(self) -> None:
-        """Read stderr into lines. Reads are raw (no file buffering), and whether the reader is
-        waiting is known, so that :meth:`log_text` can tell when everything written so far is
-        in."""
+        """Read stderr into lines. The thread waits for data without the lock, then reads and
+        files it under the lock, so a byte is always either still in the pipe or in
+        :attr:`log_lines` (never in between): :meth:`log_text` relies on that."""
         assert self.process.stderr is not None
         fd = self.process.stderr.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         partial = b""
         while True:
+            poller.poll()
             with self._drained:
-                self._waiting = True
-                self._drained.notify_all()
-            data = os.read(fd, 65536)
-            with self._drained:
-                self._waiting = False
+                data = os.read(fd, 65536)
+                self._consumed += len(data)
                 partial += data
                 *lines, partial = partial.split(b"\n")
                 if not data:
@@ -107,7 +108,8 @@ class PluginProcess:
                 self.log_lines.extend(raw.decode(errors="replace").rstrip() for raw in lines)
                 if not data:
                     self._closed = True
-                    self._drained.notify_all()
+                self._drained.notify_all()
+                if self._closed:
                     return
 
     def log_text(self) -> str:
@@ -115,17 +117,21 @@ class PluginProcess:
         dynamic host) and, for the native plugin, what it sent the engine's Log service.
 
         A plugin writes a call's log lines before it answers the call, but they reach this side
-        through a pipe that a thread reads: this waits (a second at most) until that thread has
-        read everything the pipe holds, so a line logged by a call that has returned is here."""
+        through a pipe that a thread reads: this waits until that thread has taken in every byte
+        the pipe held when it was called (ten seconds at most, for a plugin that stopped being
+        read), so a line logged by a call that has returned is here."""
         assert self.process.stderr is not None
         fd = self.process.stderr.fileno()
-        deadline = time.monotonic() + 1.0
+        deadline = time.monotonic() + 10.0
         with self._drained:
-            while not self._closed and time.monotonic() < deadline:
-                if self._waiting and _unread(fd) == 0:
-                    break
-                self._drained.wait(0.01)
-        return "\n".join(self.log_lines)
+            if not self._closed:
+                wanted = self._consumed + _unread(fd)
+                while not self._closed and self._consumed < wanted:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._drained.wait(left)
+            return "\n".join(self.log_lines)
 
     def close(self) -> None:
         self.channel.close()

@@ -47,3 +47,32 @@ def test_lines_written_before_an_answer_are_in_the_log(tmp_path: Path, attempt: 
     finally:
         plugin.close()
     assert plugin.log_text().count("warning:") == 9000, "nothing lost when the plugin ends"
+
+
+# Answers once, then never stops writing: a chatty plugin (debug logging) must not make
+# `log_text()` wait for a quiet pipe that never comes.
+CHATTY = """
+import os, sys
+folder = sys.argv[1]
+print(1, flush=True)
+while not os.path.exists(os.path.join(folder, "ask0")):
+    pass
+sys.stderr.write("warning: the answer's own line\\n")
+sys.stderr.flush()
+open(os.path.join(folder, "answer0"), "w").close()
+while True:
+    sys.stderr.write("debug: still talking\\n")
+    sys.stderr.flush()
+"""
+
+
+def test_a_plugin_that_never_stops_logging_does_not_stall_the_log(tmp_path: Path) -> None:
+    plugin = PluginProcess([sys.executable, "-c", CHATTY, str(tmp_path)], {}, what="a fake plugin")
+    try:
+        _ask(tmp_path, 0)
+        started = time.monotonic()
+        for _ in range(20):
+            assert "warning: the answer's own line" in plugin.log_text()
+        assert time.monotonic() - started < 2.0
+    finally:
+        plugin.close()
