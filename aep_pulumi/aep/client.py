@@ -24,6 +24,7 @@ from .export_jobs import ExportJobsApi
 from .ims import ImsClientCredentials, StaticToken, TokenSource
 from .profile import ProfileApi
 from .retries import Backoff
+from .session import AepSession
 from .transport import Transport
 
 
@@ -46,7 +47,7 @@ class AepClient(CatalogApi, ExportJobsApi, DataAccessApi, ProfileApi):
         requests_at_once: int | None = None,
     ) -> None:
         self.settings = settings
-        self.session = session or requests.Session()
+        self.session = session or AepSession()
         if requests_at_once is not None and session is None:
             # A connection per request in flight, kept for reuse (the default keeps 10).
             adapter = requests.adapters.HTTPAdapter(
@@ -56,7 +57,8 @@ class AepClient(CatalogApi, ExportJobsApi, DataAccessApi, ProfileApi):
             self.session.mount("http://", adapter)
         # TLS verification is never turned off. (Proxy and CA-bundle environment variables
         # still apply: they change where trust comes from, not whether it is checked.)
-        self.session.verify = True
+        if not self.session.verify:
+            self.session.verify = True
         self.clock = ServerClock()
         backoff = Backoff(backoff_base, backoff_cap)
         if token_source is not None:

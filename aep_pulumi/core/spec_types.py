@@ -3,6 +3,7 @@ type, a resource, a function. Plain data: no pulumi, no pydantic."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,9 @@ class FunctionSpec:
     outputs: tuple[Prop, ...] = field(default_factory=tuple)
 
 
+# Every property of every request and answer goes through here (tens of thousands of calls for
+# a stack of 500 exports); the names are few.
+@functools.lru_cache(maxsize=1024)
 def camel(name: str) -> str:
     """A state name as the package schema spells it: ``event_list`` -> ``eventList``."""
     head, *rest = name.split("_")

@@ -52,6 +52,13 @@ class PollSchedule:
     to 8 s and within 24 % of any longer one, for about 9 polls in the first 20 s and one every
     30 s after the first two minutes. Jitter only shortens an interval, so it never breaks that
     bound.
+
+    Jobs submitted together end together: once a poll has seen some of a wait's jobs end while
+    others still run, the next poll comes after ``initial`` seconds (``ending``), and so on while
+    polls keep seeing jobs end. The last jobs of a wave are then noticed within ``initial``
+    seconds of their end, and their files are listed while the others end, not all after the
+    last one. A poll that sees none end returns to the proportional interval, so this at most
+    doubles the polls however the ends are spread.
     """
 
     initial: float = DEFAULT_POLL_INITIAL
@@ -64,17 +71,19 @@ class PollSchedule:
         """The schedule the configuration asks for (``aep:pollInitialSeconds``...)."""
         return cls(initial=settings.poll_initial_interval, maximum=settings.poll_max_interval)
 
-    def base_interval(self, waited: float, slowdown: int = 0) -> float:
+    def base_interval(self, waited: float, slowdown: int = 0, *, ending: bool = False) -> float:
         """Seconds until the next poll after ``waited`` seconds, without jitter.
 
         ``slowdown`` doubles the interval that many times (AEP throttling us), within ``maximum``.
+        ``ending``: the last poll saw jobs end while others run (the shortest interval).
         """
-        proportional = max(self.initial, self.fraction * waited)
+        proportional = self.initial if ending else max(self.initial, self.fraction * waited)
         return float(min(self.maximum, proportional * 2 ** min(slowdown, 16)))
 
-    def interval(self, waited: float, slowdown: int = 0) -> float:
+    def interval(self, waited: float, slowdown: int = 0, *, ending: bool = False) -> float:
         """Seconds until the next poll after ``waited`` seconds, with jitter."""
-        return self.base_interval(waited, slowdown) * (1 - random.uniform(0, self.jitter))
+        jitter = 1 - random.uniform(0, self.jitter)
+        return self.base_interval(waited, slowdown, ending=ending) * jitter
 
 
 @dataclass
@@ -98,6 +107,25 @@ class WaitOutcome:
 def _format_elapsed(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+# A round's jobs that changed the same way are named one by one up to this many.
+NAMED_CHANGES = 3
+
+
+def _report_changes(
+    changes: dict[tuple[str, str], list[int]], elapsed: str, progress: ProgressFn
+) -> None:
+    """One line per kind of change a round saw, not one per job: a wait for 500 jobs would
+    otherwise send the engine a thousand lines (and wait for each) while the jobs end."""
+    for (old, new), ids in changes.items():
+        if len(ids) <= NAMED_CHANGES:
+            for job_id in ids:
+                progress(f"export job {job_id}: {old} -> {new} after {elapsed}")
+            continue
+        named = ", ".join(str(i) for i in ids[:NAMED_CHANGES])
+        rest = len(ids) - NAMED_CHANGES
+        progress(f"export jobs {named} and {rest} more: {old} -> {new} after {elapsed}")
 
 
 @dataclass
@@ -253,6 +281,7 @@ def wait_for_jobs(
     pages_hint = 1
     listing = ListingState()
     round_started: float | None = None
+    ending = False  # the last round saw jobs end while others still run
     while True:
         pending = [
             j for j in outcome.jobs.values() if not j.is_terminal and j.id not in outcome.missing
@@ -266,7 +295,7 @@ def wait_for_jobs(
         # Polls are timed from the start of the last round: a round that pages through a long
         # listing (hundreds of jobs) does not push every later poll back by its own duration.
         base = round_started if round_started is not None else now
-        due = base + schedule.interval(base - started, slowdown + outage)
+        due = base + schedule.interval(base - started, slowdown + outage, ending=ending)
         sleep(min(max(0.0, due - now), max(0.0, deadline - now)))
         round_started = clock()
         try:
@@ -289,27 +318,28 @@ def wait_for_jobs(
             progress(f"status checks answer again after {_format_elapsed(clock() - outage_since)}")
             outage = 0
         outcome.polls += requests_made
+        ending = any(fresh[job.id].is_terminal for job in pending if job.id in fresh)
         if pages:
             pages_hint = pages
         for job_id in missing:
             outcome.missing.add(job_id)
             warn(f"export job {job_id} is no longer known to AEP")
+        changes: dict[tuple[str, str], list[int]] = {}
         for job in pending:
             new = fresh.get(job.id)
             if new is None:
                 continue
             if new.status != job.status:
-                progress(
-                    f"export job {job.id}: {job.status} -> {new.status} "
-                    f"after {_format_elapsed(clock() - started)}"
-                )
-                last_heartbeat = clock()
+                changes.setdefault((job.status, new.status), []).append(job.id)
             if new.status not in KNOWN_STATUSES and new.status not in warned:
                 warned.add(new.status)
                 warn(f"export job {job.id} reports unknown status {new.status!r}; still waiting")
             outcome.jobs[job.id] = new
             if on_succeeded is not None and new.status == STATUS_SUCCEEDED:
                 on_succeeded(new)
+        if changes:
+            _report_changes(changes, _format_elapsed(clock() - started), progress)
+            last_heartbeat = clock()
         now = clock()
         if now - last_heartbeat >= heartbeat_every:
             waiting = [j for j in outcome.jobs.values() if not j.is_terminal]

@@ -66,6 +66,8 @@ class Run:
     stderr: str
     events: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
+    # From the command's start to its end, without the kit's reading of its events afterwards.
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -282,6 +284,7 @@ class Project:
         self._last = (runs / f"{stamp}.events", runs / f"{stamp}.json")
         for path in self._last:
             path.unlink(missing_ok=True)
+        self._started = time.monotonic()
         return subprocess.Popen(
             self._operation_command(operation, *self._last, list(extra or [])),
             cwd=self.work_dir,
@@ -294,6 +297,7 @@ class Project:
 
     def finish(self, process: subprocess.Popen[str], timeout: float = 900) -> Run:
         stdout, stderr = process.communicate(timeout=timeout)
+        seconds = time.monotonic() - self._started
         events_path, out_path = self._last
         events = [
             json.loads(line)
@@ -311,6 +315,7 @@ class Project:
             stderr + result.get("error", ""),
             events,
             result,
+            seconds,
         )
 
     def run(

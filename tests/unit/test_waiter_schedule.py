@@ -266,3 +266,82 @@ def test_a_slow_round_does_not_push_the_next_polls_back(
     while due < 60:
         due += schedule.interval(due, 0)
     assert noticed <= due + 0.7 + 0.01, (noticed, due)
+
+
+def submit_lasting(client: AepClient, app: SandboxApp, durations: list[float]) -> list[ExportJob]:
+    """One job per duration (the sandbox fixes a job's duration when it is created)."""
+    jobs = []
+    for duration in durations:
+        app.config.job_duration = duration
+        jobs.extend(submit(client, app, 1))
+    return jobs
+
+
+def test_jobs_that_end_together_are_noticed_soon_after_the_last_one(
+    world: tuple[SimulatedClock, SandboxApp, AepClient],
+) -> None:
+    """40 jobs end over 4 s, 20 s into the wait. Proportional intervals are about 5 s by then;
+    once a poll sees some of them end, polls come every 1.8 s until the last is seen."""
+    clock, app, client = world
+    started = clock.now
+    jobs = submit_lasting(client, app, [20 + 0.1 * i for i in range(40)])
+    outcome = wait(clock, client, jobs)
+    assert {j.status for j in outcome.jobs.values()} == {"SUCCEEDED"}
+    last_end = started + 20 + 0.1 * 39
+    assert clock.now - last_end <= PollSchedule().initial + 1e-6, clock.now - last_end
+
+
+def test_polling_faster_while_jobs_end_at_most_doubles_the_polls(
+    world: tuple[SimulatedClock, SandboxApp, AepClient],
+) -> None:
+    """20 jobs end 30 s apart (ten minutes in all): each poll that sees one end is followed by
+    one quick poll, no more."""
+    clock, app, client = world
+    jobs = submit_lasting(client, app, [30.0 * (i + 1) for i in range(20)])
+    logged = len(app.request_log)
+    wait(clock, client, jobs)
+    rounds = sum(1 for e in app.request_log[logged:] if e["path"].endswith("/export/jobs"))
+    schedule, due, proportional = PollSchedule(jitter=0.0), 0.0, 0
+    while due < 600:
+        due += schedule.interval(due, 0)
+        proportional += 1
+    assert rounds <= 2 * proportional, (rounds, proportional)
+    assert rounds > proportional, "quick polls happened: each end was followed by one"
+
+
+def test_a_wait_for_many_jobs_reports_each_kind_of_change_once_a_round(
+    world: tuple[SimulatedClock, SandboxApp, AepClient],
+) -> None:
+    """40 jobs change together: a few lines, each naming three jobs and counting the others;
+    a job alone is still named with its change."""
+    clock, app, client = world
+    jobs = submit_lasting(client, app, [20.0] * 40)
+    lines: list[str] = []
+    wait_for_jobs(
+        client,
+        jobs,
+        sandbox="prod",
+        timeout=10_000,
+        schedule=PollSchedule(jitter=0.0),
+        progress=lines.append,
+        warn=lambda _m: None,
+        clock=clock.time,
+        sleep=clock.sleep,
+    )
+    assert 2 <= len(lines) <= 4, lines
+    ids = ", ".join(str(j.id) for j in jobs[:3])
+    assert any(f"export jobs {ids} and 37 more: PROCESSING -> SUCCEEDED" in x for x in lines)
+    single = submit_lasting(client, app, [5.0])
+    lines.clear()
+    wait_for_jobs(
+        client,
+        single,
+        sandbox="prod",
+        timeout=10_000,
+        schedule=PollSchedule(jitter=0.0),
+        progress=lines.append,
+        warn=lambda _m: None,
+        clock=clock.time,
+        sleep=clock.sleep,
+    )
+    assert any(f"export job {single[0].id}: PROCESSING -> SUCCEEDED" in x for x in lines), lines
