@@ -537,7 +537,11 @@ def engine_preview(count: int) -> dict[str, float]:
         run = project.run("preview", env=env)
         assert run.ok, run.stderr[-2000:]
         resources = len(run.steps())
-    return {"seconds": run.seconds, "resources": resources, "http_calls": len(w.app.request_log) - since}
+    return {
+        "seconds": run.seconds,
+        "resources": resources,
+        "http_calls": len(w.app.request_log) - since,
+    }
 
 
 # ---------------------------------------------------------------- statistics and output
