@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import Any
 
 import pytest
-import requests
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 
-from aep_pulumi import AepClient, AepSettings
 from aep_pulumi.errors import AepAuthError, AepError
 from aep_pulumi.providers import DatasetProvider, ProfileExportJobProvider
 from aep_pulumi.testing import TEST_CLIENT_ID, TEST_CLIENT_SECRET, SandboxHandle
@@ -57,35 +54,6 @@ def test_auth_failures_do_not_echo_credentials(aep_sandbox_inprocess: SandboxHan
     with pytest.raises(AepAuthError) as info:
         client.get_export_job(1)
     assert TEST_CLIENT_SECRET not in str(info.value) and "invalid" in str(info.value)
-
-
-class _RecordingAdapter(requests.adapters.HTTPAdapter):
-    """A transport that records how requests asked to send, and answers 200."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.verify: list[Any] = []
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        self.verify.append(kwargs.get("verify"))
-        response = requests.Response()
-        response.status_code = 200
-        response._content = b'{"id": 1, "status": "NEW"}'
-        response.headers["Content-Type"] = "application/json"
-        response.request = request
-        return response
-
-
-def test_tls_verification_is_always_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CURL_CA_BUNDLE", "")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "")
-    client = AepClient(
-        AepSettings.load({}, {"AEP_ORG_ID": "o", "AEP_ACCESS_TOKEN": "t", "AEP_API_KEY": "k"})
-    )
-    adapter = _RecordingAdapter()
-    client.session.mount("https://", adapter)
-    client.get_export_job(1)
-    assert adapter.verify and all(v is not False for v in adapter.verify)
 
 
 @pytest.mark.parametrize("bad_id", ["../dataSets", "abc?x=1", "a/b", "x#y", "%2F"])

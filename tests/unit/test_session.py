@@ -48,7 +48,7 @@ def test_proxy_variables_still_apply_and_no_proxy_still_bypasses(
 
 
 class _RecordingAdapter(requests.adapters.HTTPAdapter):
-    """Answers every request with an empty page and notes what it was asked to verify with."""
+    """Answers every request with a job and notes what it was asked to verify with."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,10 +58,26 @@ class _RecordingAdapter(requests.adapters.HTTPAdapter):
         self.verify.append(kwargs.get("verify"))
         response = requests.Response()
         response.status_code = 200
-        response._content = b'{"children": [], "_page": {"count": 0}}'
+        response._content = b'{"id": 1, "status": "NEW"}'
         response.headers["Content-Type"] = "application/json"
         response.request = request
         return response
+
+
+def _client_with(adapter: _RecordingAdapter) -> AepClient:
+    client = AepClient(
+        AepSettings.load({}, {"AEP_ORG_ID": "o", "AEP_ACCESS_TOKEN": "t", "AEP_API_KEY": "k"})
+    )
+    client.session.mount("https://", adapter)
+    return client
+
+
+def test_tls_verification_is_always_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURL_CA_BUNDLE", "")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "")
+    adapter = _RecordingAdapter()
+    _client_with(adapter).get_export_job(1)
+    assert adapter.verify and all(v is not False for v in adapter.verify)
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
@@ -73,10 +89,6 @@ def test_a_ca_bundle_variable_says_what_to_trust(
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     monkeypatch.setenv(variable, str(bundle))
-    client = AepClient(
-        AepSettings.load({}, {"AEP_ORG_ID": "o", "AEP_ACCESS_TOKEN": "t", "AEP_API_KEY": "k"})
-    )
     adapter = _RecordingAdapter()
-    client.session.mount("https://", adapter)
-    client.list_merge_policies()
+    _client_with(adapter).get_export_job(1)
     assert adapter.verify == [str(bundle)]

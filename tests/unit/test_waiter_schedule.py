@@ -3,7 +3,7 @@ requests a round costs with other clients' jobs in the listing. No real waiting.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -52,14 +52,20 @@ def submit(client: AepClient, app: SandboxApp, count: int) -> list[ExportJob]:
     return [client.create_export_job(export_job_request(inputs)) for _ in range(count)]
 
 
-def wait(clock: SimulatedClock, client: AepClient, jobs: list[ExportJob], **kw: Any) -> Any:
+def wait(
+    clock: SimulatedClock,
+    client: AepClient,
+    jobs: list[ExportJob],
+    progress: Callable[[str], None] = lambda _m: None,
+    **kw: Any,
+) -> Any:
     return wait_for_jobs(
         client,
         jobs,
         sandbox="prod",
         timeout=10_000,
         schedule=PollSchedule(jitter=0.0, **kw),
-        progress=lambda _m: None,
+        progress=progress,
         warn=lambda _m: None,
         clock=clock.time,
         sleep=clock.sleep,
@@ -317,31 +323,11 @@ def test_a_wait_for_many_jobs_reports_each_kind_of_change_once_a_round(
     clock, app, client = world
     jobs = submit_lasting(client, app, [20.0] * 40)
     lines: list[str] = []
-    wait_for_jobs(
-        client,
-        jobs,
-        sandbox="prod",
-        timeout=10_000,
-        schedule=PollSchedule(jitter=0.0),
-        progress=lines.append,
-        warn=lambda _m: None,
-        clock=clock.time,
-        sleep=clock.sleep,
-    )
+    wait(clock, client, jobs, lines.append)
     assert 2 <= len(lines) <= 4, lines
     ids = ", ".join(str(j.id) for j in jobs[:3])
     assert any(f"export jobs {ids} and 37 more: PROCESSING -> SUCCEEDED" in x for x in lines)
     single = submit_lasting(client, app, [5.0])
     lines.clear()
-    wait_for_jobs(
-        client,
-        single,
-        sandbox="prod",
-        timeout=10_000,
-        schedule=PollSchedule(jitter=0.0),
-        progress=lines.append,
-        warn=lambda _m: None,
-        clock=clock.time,
-        sleep=clock.sleep,
-    )
+    wait(clock, client, single, lines.append)
     assert any(f"export job {single[0].id}: PROCESSING -> SUCCEEDED" in x for x in lines), lines
