@@ -57,8 +57,9 @@ class PollSchedule:
     others still run, the next poll comes after ``initial`` seconds (``ending``), and so on while
     polls keep seeing jobs end. The last jobs of a wave are then noticed within ``initial``
     seconds of their end, and their files are listed while the others end, not all after the
-    last one. A poll that sees none end returns to the proportional interval, so this at most
-    doubles the polls however the ends are spread.
+    last one. A poll that sees none end returns to the proportional interval: each quick poll
+    follows a round that saw at least one job end, so there are never more quick polls than
+    jobs.
     """
 
     initial: float = DEFAULT_POLL_INITIAL
