@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import abc
 import bisect
+import functools
 import json
 import random
+import shutil
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import parquet_files, population
+from .ahead import AheadOfTime
 from .config import SandboxConfig, Space
+
+# A job's files: (file id, its Catalog record) for each dataset file of each of its batches.
+JobFiles = list[tuple[str, dict[str, Any]]]
 
 FAILED_JOB_ERRORS = (
     (
@@ -39,6 +46,8 @@ class JobBook(abc.ABC):
     rng: random.Random
     # Jobs cancelled while still running (DELETE before their end), in order.
     cancelled_running: list[int]
+    # Each job's files, written while it runs (from half its duration), as AEP does.
+    file_writer: AheadOfTime[JobFiles]
 
     @abc.abstractmethod
     def space(self, sandbox: str) -> Space: ...
@@ -179,6 +188,12 @@ class JobBook(abc.ABC):
                     "segmentId": segment_id,
                     "dataSetId": dest["datasetId"],
                 }
+            if not will_fail:
+                self.file_writer.schedule(
+                    (sandbox, job_id),
+                    self._files_work(sandbox, body, [(b, s) for s, b in batch_ids.items()]),
+                    after=float(cfg.job_duration) / 2,
+                )
         self.save()
         return self.job_view(sandbox, job_id) or {}
 
@@ -232,31 +247,27 @@ class JobBook(abc.ABC):
         }
         if job.get("_foreign"):
             return
-        for bid, batch in batches:
+        work = self._files_work(sandbox, job["_request"], [(b, x["segmentId"]) for b, x in batches])
+        space.files.update(self.file_writer.take((sandbox, job["id"]), work))
+        for _bid, batch in batches:
             batch["status"] = "success"
             batch["updated"] = now
-            self._write_files(sandbox, job, bid, batch["segmentId"])
 
-    def _write_files(
-        self, sandbox: str, job: dict[str, Any], bid: str, segment_id: str | None
-    ) -> None:
-        records = population.export_records(job["_request"], segment_id)
-        file_count = max(1, int(self.config.export_files))
-        space = self.space(sandbox)
-        for index in range(file_count):
-            file_id = f"{bid}-{index}"
-            parts = parquet_files.write_parts(
-                records[index::file_count] or records[:1],
-                self.data_dir() / sandbox / file_id,
-                parts=int(self.config.export_parts),
-                part_bytes=int(self.config.export_part_bytes),
-            )
-            space.files[file_id] = {
-                "batchId": bid,
-                "parts": parts,
-                "records": parquet_files.total(parts, "records"),
-                "size": parquet_files.total(parts, "length"),
-            }
+    def _files_work(
+        self, sandbox: str, request: dict[str, Any], batches: Sequence[tuple[str, str | None]]
+    ) -> Callable[[], JobFiles]:
+        """Writing a job's files, with what it needs taken now: the work runs without the
+        store's lock (the lock's holder may be waiting for it)."""
+        cfg = self.config
+        return functools.partial(
+            _write_job_files,
+            request,
+            list(batches),
+            self.data_dir() / sandbox,
+            files=max(1, int(cfg.export_files)),
+            parts=int(cfg.export_parts),
+            part_bytes=int(cfg.export_part_bytes),
+        )
 
     def job_view(self, sandbox: str, job_id: int) -> dict[str, Any] | None:
         """A job's record as AEP returns it (a copy), after moving it along its timeline."""
@@ -336,6 +347,9 @@ class JobBook(abc.ABC):
                 for batch in space.batches.values():
                     if batch["jobId"] == job_id:
                         batch["status"] = "aborted"
+                # A cancelled export leaves no files, even those its job had begun to write.
+                for file_id, _ in self.file_writer.discard((sandbox, job_id)) or []:
+                    shutil.rmtree(self.data_dir() / sandbox / file_id, ignore_errors=True)
         self.save()
         return True
 
@@ -344,6 +358,38 @@ class JobBook(abc.ABC):
         with self.lock:
             job = self.space(sandbox).jobs[job_id]
             return float(job["creationTime"]) / 1000 + float(job["_duration"])
+
+
+def _write_job_files(
+    request: dict[str, Any],
+    batches: list[tuple[str, str | None]],
+    directory: Path,
+    *,
+    files: int,
+    parts: int,
+    part_bytes: int,
+) -> JobFiles:
+    """Write the Parquet files of each batch (its segment's records, or all the request's) under
+    ``directory``; their Catalog records."""
+    written: JobFiles = []
+    for bid, segment_id in batches:
+        records = population.export_records(request, segment_id)
+        for index in range(files):
+            file_id = f"{bid}-{index}"
+            file_parts = parquet_files.write_parts(
+                records[index::files] or records[:1],
+                directory / file_id,
+                parts=parts,
+                part_bytes=part_bytes,
+            )
+            record = {
+                "batchId": bid,
+                "parts": file_parts,
+                "records": parquet_files.total(file_parts, "records"),
+                "size": parquet_files.total(file_parts, "length"),
+            }
+            written.append((file_id, record))
+    return written
 
 
 def _unindex(space: Space, job: dict[str, Any]) -> None:

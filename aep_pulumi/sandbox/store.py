@@ -27,8 +27,9 @@ from typing import Any
 
 import jsonpatch
 
+from .ahead import AheadOfTime
 from .config import SandboxConfig, Space
-from .jobs import JobBook
+from .jobs import JobBook, JobFiles
 
 # What a PATCH may change (AEP refuses the rest: schema, ids, timestamps).
 PATCHABLE = ("/name", "/description", "/tags")
@@ -53,6 +54,7 @@ class Store(JobBook):
         self.next_job_id = 1000
         self.rng = random.Random(11)
         self.cancelled_running: list[int] = []
+        self.file_writer: AheadOfTime[JobFiles] = AheadOfTime("aep-sandbox-files")
         self._data_dir: Path | None = None
         self._cleanup: weakref.finalize[Any, Any] | None = None
         if state_file is not None and state_file.is_file():
@@ -122,6 +124,8 @@ class Store(JobBook):
 
     def close(self) -> None:
         """Remove the export files this sandbox wrote (unless its state is persisted)."""
+        # First stop writing: a write after the removal would leave its folder behind.
+        self.file_writer.close()
         with self.lock:
             if self._cleanup is not None:
                 self._cleanup()

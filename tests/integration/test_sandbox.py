@@ -324,17 +324,7 @@ def test_demo_reads_back_the_exported_records(
 def _export_files(handle: SandboxHandle) -> Path:
     """Run the guide's export to its end on ``handle``; the folder its files went to."""
     url, h = handle.url, headers(handle.url)
-    created = requests.post(
-        f"{url}/data/foundation/catalog/dataSets",
-        json=seed_sample("create_dataset_request"),
-        headers=h,
-        timeout=5,
-    )
-    body: dict[str, Any] = seed_sample("create_job_request")
-    body["destination"]["datasetId"] = created.json()[0].rsplit("/", 1)[1]
-    job_id = requests.post(
-        f"{url}/data/core/ups/export/jobs", json=body, headers=h, timeout=5
-    ).json()["id"]
+    job_id = _start_export(handle)
     deadline = time.monotonic() + 10
     while (
         requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5).json()[
@@ -345,6 +335,70 @@ def _export_files(handle: SandboxHandle) -> Path:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     return handle.app.store.data_dir()
+
+
+def _start_export(handle: SandboxHandle) -> int:
+    """Submit the guide's export on ``handle``; its job id."""
+    url, h = handle.url, headers(handle.url)
+    created = requests.post(
+        f"{url}/data/foundation/catalog/dataSets",
+        json=seed_sample("create_dataset_request"),
+        headers=h,
+        timeout=5,
+    )
+    body: dict[str, Any] = seed_sample("create_job_request")
+    body["destination"]["datasetId"] = created.json()[0].rsplit("/", 1)[1]
+    job_id: int = requests.post(
+        f"{url}/data/core/ups/export/jobs", json=body, headers=h, timeout=5
+    ).json()["id"]
+    return job_id
+
+
+def _parquet_written(handle: SandboxHandle, within: float) -> list[Path]:
+    """The Parquet parts in the sandbox's data folder, once some are there (or after ``within``)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = sorted(handle.app.store.data_dir().rglob("*.parquet"))
+        if found:
+            return found
+        time.sleep(0.05)
+    return []
+
+
+def test_an_exports_files_are_written_while_its_job_runs_not_when_it_is_seen_ending() -> None:
+    """As AEP writes while the job runs: a status listing that sees many jobs end must not
+    write their files itself, holding every other client's request up."""
+    from aep_pulumi.testing import served_sandbox
+
+    with served_sandbox(job_duration=6.0) as handle:
+        url, h = handle.url, headers(handle.url)
+        job_id = _start_export(handle)
+        written = _parquet_written(handle, within=5.0)
+        status = requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5)
+        assert written, "no files were written while the job ran"
+        assert status.json()["status"] != "SUCCEEDED", "the files came with the job's end"
+        job = requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5)
+        while job.json()["status"] != "SUCCEEDED":
+            time.sleep(0.1)
+            job = requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5)
+        batch = job.json()["destination"]["batchId"]
+        listed = requests.get(
+            f"{url}/data/foundation/export/batches/{batch}/files", headers=h, timeout=5
+        )
+        assert listed.status_code == 200 and listed.json()["data"], listed.text
+        assert sorted(handle.app.store.data_dir().rglob("*.parquet")) == written
+
+
+def test_a_job_cancelled_after_its_files_were_written_leaves_none() -> None:
+    from aep_pulumi.testing import served_sandbox
+
+    with served_sandbox(job_duration=6.0) as handle:
+        url, h = handle.url, headers(handle.url)
+        job_id = _start_export(handle)
+        assert _parquet_written(handle, within=5.0)
+        deleted = requests.delete(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5)
+        assert deleted.status_code in (200, 202, 204), deleted.text
+        assert not any(handle.app.store.data_dir().rglob("*.parquet"))
 
 
 def test_the_sandbox_leaves_nothing_in_the_temp_folder(tmp_path: Path) -> None:
