@@ -118,13 +118,12 @@ class Store(JobBook):
                         tempfile.mkdtemp(prefix=f"aep-sandbox-data-{os.getpid()}-")
                     )
                     self._cleanup = weakref.finalize(
-                        self, shutil.rmtree, str(self._data_dir), ignore_errors=True
+                        self, _remove_files, self.file_writer, str(self._data_dir)
                     )
             return self._data_dir
 
     def close(self) -> None:
         """Remove the export files this sandbox wrote (unless its state is persisted)."""
-        # First stop writing: a write after the removal would leave its folder behind.
         self.file_writer.close()
         with self.lock:
             if self._cleanup is not None:
@@ -311,3 +310,10 @@ class Store(JobBook):
         data["credentials"] = sorted(self.config.credentials) if self.config.credentials else None
         data["static_tokens"] = len(self.config.static_tokens)
         return data
+
+
+def _remove_files(writer: AheadOfTime[JobFiles], folder: str) -> None:
+    """Stop writing first (a write after the removal would leave its folder behind), then
+    remove the folder."""
+    writer.close()
+    shutil.rmtree(folder, ignore_errors=True)

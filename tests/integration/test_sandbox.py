@@ -374,17 +374,18 @@ def test_an_exports_files_are_written_while_its_job_runs_not_when_it_is_seen_end
         url, h = handle.url, headers(handle.url)
         job_id = _start_export(handle)
         written = _parquet_written(handle, within=5.0)
-        status = requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5)
-        assert written, "no files were written while the job ran"
-        assert status.json()["status"] != "SUCCEEDED", "the files came with the job's end"
         job = requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5)
+        files_url = (
+            f"{url}/data/foundation/export/batches/{job.json()['destination']['batchId']}/files"
+        )
+        early = requests.get(files_url, headers=h, timeout=5)
+        assert written, "no files were written while the job ran"
+        assert job.json()["status"] != "SUCCEEDED", "the files came with the job's end"
+        assert early.status_code == 200 and early.json()["data"] == [], "files shown too soon"
         while job.json()["status"] != "SUCCEEDED":
             time.sleep(0.1)
             job = requests.get(f"{url}/data/core/ups/export/jobs/{job_id}", headers=h, timeout=5)
-        batch = job.json()["destination"]["batchId"]
-        listed = requests.get(
-            f"{url}/data/foundation/export/batches/{batch}/files", headers=h, timeout=5
-        )
+        listed = requests.get(files_url, headers=h, timeout=5)
         assert listed.status_code == 200 and listed.json()["data"], listed.text
         assert sorted(handle.app.store.data_dir().rglob("*.parquet")) == written
 
@@ -417,6 +418,25 @@ def test_the_sandbox_leaves_nothing_in_the_temp_folder(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert not Path(made.stdout.strip()).exists()
+
+    # Nor when the process ends while the sandbox is still writing exports' files: 400 jobs
+    # whose writes begin 1 s after each was made (half their duration), about 5 ms each.
+    script = (
+        "import time\n"
+        "from aep_pulumi.testing import make_app\n"
+        "app = make_app(job_duration=2)\n"
+        "body = {'fields': 'identities.id', 'destination': {'datasetId': 'd'}}\n"
+        "for _ in range(400):\n"
+        "    app.store.create_job('prod', body, 'org@AdobeOrg', 0.5)\n"
+        "time.sleep(1.5)\n"
+        "print(app.store.data_dir(), sum(1 for _ in app.store.data_dir().rglob('*.parquet')))\n"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    folder_text, written = made.stdout.split()
+    assert 0 < int(written) < 400, f"the process ended with {written} of 400 exports written"
+    assert not Path(folder_text).exists(), "a write in flight at exit left its folder behind"
 
 
 def test_a_persisted_sandbox_keeps_its_files_beside_its_state(tmp_path: Path) -> None:
