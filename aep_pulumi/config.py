@@ -51,6 +51,7 @@ _KEYS = (
     _Key("poll_max_interval", "aep:pollMaxSeconds", "AEP_POLL_MAX_SECONDS"),
     _Key("max_retries", "aep:maxRetries", "AEP_MAX_RETRIES"),
     _Key("lost_answer_search", "aep:lostAnswerSearchSeconds", "AEP_LOST_ANSWER_SEARCH_SECONDS"),
+    _Key("require_claims", "aep:requireClaims", "AEP_REQUIRE_CLAIMS"),
 )
 KEYS_BY_ATTR = {k.attr: k for k in _KEYS}
 
@@ -110,6 +111,16 @@ def non_negative_int(attr: str, raw: str | None, default: int) -> int:
     if value < 0:
         raise AepConfigError(f"{_key_names(attr)} must be 0 or more, got {raw!r}")
     return value
+
+
+def boolean(attr: str, raw: str | None, default: bool) -> bool:
+    """``true``/``false`` (any case; ``default`` when unset)."""
+    if raw is None or str(raw).strip() == "":
+        return default
+    text = str(raw).strip().lower()
+    if text not in ("true", "false"):
+        raise AepConfigError(f"{_key_names(attr)} must be true or false, got {raw!r}")
+    return text == "true"
 
 
 def check_credential(attr: str, raw: str) -> str:
@@ -188,6 +199,7 @@ _VALUE_CHECKS: dict[str, Any] = {
     "lost_answer_search": lambda v: positive_float(
         "lost_answer_search", v, DEFAULT_LOST_ANSWER_SEARCH
     ),
+    "require_claims": lambda v: boolean("require_claims", v, True),
     **{
         attr: (lambda v, attr=attr: check_credential(attr, v))
         for attr in ("client_id", "client_secret", "access_token", "api_key", "org_id")

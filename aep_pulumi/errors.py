@@ -121,6 +121,12 @@ class AepOwnershipError(AepError):
     """
 
 
+class AepClaimsError(AepError):
+    """The claims on a dataset could not be read, written or read back, so an exactly-once
+    decision cannot be made safely: the create stops instead of guessing (``aep:requireClaims``
+    trades this for exporting without the protection)."""
+
+
 class AepResponseError(AepError):
     """AEP answered 2xx with a body we cannot understand."""
 

@@ -22,6 +22,7 @@ from .config import (
     DEFAULT_SCOPES,
     KEYS_BY_ATTR,
     ConfigReport,
+    boolean,
     check_config,
     check_credential,
     check_endpoint,
@@ -58,6 +59,10 @@ class AepSettings:
     poll_max_interval: float = DEFAULT_POLL_MAX
     max_retries: int = DEFAULT_MAX_RETRIES
     lost_answer_search: float = DEFAULT_LOST_ANSWER_SEARCH
+    # Whether an export job may run only once its claim on the target dataset is written and
+    # read back (see core/claims.py); false trades that protection for datasets these
+    # credentials cannot tag.
+    require_claims: bool = True
 
     @classmethod
     def load(
@@ -107,6 +112,7 @@ class AepSettings:
             lost_answer_search=positive_float(
                 "lost_answer_search", raw["lost_answer_search"], DEFAULT_LOST_ANSWER_SEARCH
             ),
+            require_claims=boolean("require_claims", raw["require_claims"], True),
         )
 
     def __reduce__(self) -> NoReturn:

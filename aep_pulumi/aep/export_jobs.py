@@ -42,11 +42,25 @@ class ExportJobsApi:
 
     transport: Transport
 
-    def create_export_job(self, body: ExportJobRequest, *, sandbox: str | None = None) -> ExportJob:
-        """``POST /export/jobs``; AEP answers 200 with the new job (status NEW)."""
+    def create_export_job(
+        self,
+        body: ExportJobRequest,
+        *,
+        sandbox: str | None = None,
+        request_id: str | None = None,
+    ) -> ExportJob:
+        """``POST /export/jobs``; AEP answers 200 with the new job (status NEW).
+
+        ``request_id`` goes out as ``x-request-id``; a job record that carries it back as
+        ``requestId`` is provably this request's (AEP does not document that it does)."""
         op = "create export job"
         response = self.transport.request(
-            "POST", f"{UPS}/export/jobs", operation=op, json=body.to_api(), sandbox=sandbox
+            "POST",
+            f"{UPS}/export/jobs",
+            operation=op,
+            json=body.to_api(),
+            sandbox=sandbox,
+            extra_headers={"x-request-id": request_id} if request_id else None,
         )
         try:
             job: ExportJob = parse_model(ExportJob, self.transport.json(response, op), op)

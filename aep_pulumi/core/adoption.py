@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..aep.ids import job_id_text
+from ..errors import AepClaimsError
 from .claims import DatasetClaims, request_fingerprint
 from .context import Context
 from .unknown import contains_unknown
@@ -36,11 +37,25 @@ UNTOLD = (
 MARK = "adopted_request"
 
 
+# The owner a claim names when a job was adopted by id (its request is not known).
+ADOPTED_OWNER = "adopted-by-id"
+
+
 def adoption_mark(ctx: Context, sandbox: str, dataset_id: str, job_id: int) -> str:
-    """What an adopted job's state records: the request its claim names, or "" (no claim)."""
-    claims, _ = DatasetClaims(ctx, sandbox, dataset_id).read()
+    """What an adopted job's state records: the request its claim names, or "" (no claim).
+
+    A job nobody claimed is claimed now, so that no stack's search for a lost answer takes it
+    for its own. A claims read that fails raises (an unknown claim is not "no claim")."""
+    store = DatasetClaims(ctx, sandbox, dataset_id)
+    claims, _ = store.read()
     claim = claims.get(job_id)
-    return claim.request if claim is not None else ""
+    if claim is not None:
+        return claim.request
+    try:
+        store.claim(job_id, ADOPTED_OWNER, "")
+    except AepClaimsError as exc:
+        ctx.log.warn(f"{exc.message}; export job {job_id} is adopted unclaimed")
+    return ""
 
 
 def filled_by_program(

@@ -5,107 +5,96 @@ AEP's job records carry nothing that tells one client's job from another's, and 
 export the same request into one dataset. So each stack says what it holds, where the other
 stacks look: on the dataset, one tag per job,
 
-* ``aep-pulumi/job-<id>``: ``["owner:<org/project/stack/resource>", "request:<fingerprint>"]``
-  — a state holds (or is about to hold) this job;
-* ``aep-pulumi/lost-<nonce>``: ``["owner:...", "request:...", "sent:<AEP epoch ms>"]`` — the
-  answer to that request was lost; the job it made, if any, is the owner's to adopt.
+* ``aep-pulumi/job-<id>``: ``["owner:<project/stack/resource>", "request:<fingerprint>",
+  "by:aep-pulumi/2"]`` — a state holds (or is about to hold) this job. Claims written by 0.1.0
+  carry no ``by:`` and name the dynamic door's owner with its organisation first
+  (``<org>/<project>/<stack>/<resource>``); they still count (:func:`claim_is_owned_by`);
+* ``aep-pulumi/lost-<nonce>``: ``["owner:...", "request:...", "sent:<AEP epoch ms>",
+  "key:<x-request-id>"]`` — the answer to that request was lost; the job it made, if any, is
+  the owner's to adopt once its record proves it (it carries that request id).
 
 Each tag is written and removed on its own with a JSON Patch (``add``/``remove`` of
-``/tags/<name>``), so stacks writing at once never undo each other's tags. A claim is written
-right after the POST's answer, before the create returns; it is removed when the job is deleted.
-Writing or reading claims can fail (a dataset the credentials may read but not change): that
-costs only the protection they add, and says so.
+``/tags/<name>``). How Catalog applies two PATCHes of one dataset at once is not documented:
+if it reads, patches and writes the whole record, one writer's tag can vanish. So a claim is
+**read back** after its PATCH and written again while it is missing; a claim that cannot be
+written and read back is an error (:class:`~aep_pulumi.errors.AepClaimsError`), never a
+warning, and a claims read that fails is an error too, never "no claims" — unless
+``aep:requireClaims`` is false. Claims of many creates on one dataset share their PATCH and
+their read-back (:class:`~.registries.Batches`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from ..errors import AepError
+from ..errors import (
+    AepAuthError,
+    AepBadRequestError,
+    AepClaimsError,
+    AepError,
+    AepNotFoundError,
+)
+from .claim_tags import (
+    CLAIM_PREFIX,
+    LOST_PREFIX,
+    WRITER,
+    Claim,
+    LostAnswer,
+    backend_identity,
+    claim_is_owned_by,
+    claim_tag,
+    claim_value,
+    identifying,
+    identity_of_owner_input,
+    owner_identity,
+    parse_claims,
+    present,
+    removal,
+    request_fingerprint,
+    tag_path,
+)
 from .context import Context
 
-CLAIM_PREFIX = "aep-pulumi/job-"
-LOST_PREFIX = "aep-pulumi/lost-"
+__all__ = [
+    "CLAIM_PREFIX",
+    "LOST_PREFIX",
+    "WRITER",
+    "Claim",
+    "DatasetClaims",
+    "LostAnswer",
+    "backend_identity",
+    "claim_is_owned_by",
+    "claim_tag",
+    "claim_value",
+    "identity_of_owner_input",
+    "owner_identity",
+    "parse_claims",
+    "request_fingerprint",
+    "tag_path",
+]
+
+# A tag added and removed again, to learn before anything is exported whether these
+# credentials may tag the dataset.
+PROBE_TAG = "aep-pulumi/probe"
+# Rounds of write + read-back before a claim counts as unwritable (each waits longer).
+CLAIM_ROUNDS = 4
+PERMISSION = (
+    "aep-pulumi records each export job on its target dataset (a tag `aep-pulumi/job-<id>`), so "
+    "that a repeated or interrupted `pulumi up` never exports twice; the credentials need write "
+    "access to the dataset in Catalog (the Manage Datasets permission of the product profile). "
+    "To export without that protection set `aep:requireClaims` to false"
+)
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A job a stack holds."""
+@dataclass
+class _Write:
+    """One caller's operations, and the tags (name -> value) they must leave on the dataset."""
 
-    job_id: int
-    owner: str
-    request: str
-
-
-@dataclass(frozen=True)
-class LostAnswer:
-    """A request whose answer was lost, awaiting the job it may have made."""
-
-    tag: str
-    owner: str
-    request: str
-    sent_ms: int
-
-
-def _trigger_text(value: Any) -> Any:
-    # A trigger is an opaque value: `1`, `1.0` and `"1"` are one trigger whatever the door
-    # (Pulumi YAML hands a numeric-looking string config value over as a number).
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def request_fingerprint(api_body: Mapping[str, Any], triggers: Any) -> str:
-    """What identifies an export request: its API body and the resource's ``triggers``."""
-    if isinstance(triggers, (list, tuple)):
-        triggers = [_trigger_text(t) for t in triggers]
-    canonical = json.dumps({"body": api_body, "triggers": triggers}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
-
-
-def tag_path(name: str) -> str:
-    """The JSON Pointer of a tag (RFC 6901: ``~`` is ``~0``, ``/`` is ``~1``)."""
-    return "/tags/" + name.replace("~", "~0").replace("/", "~1")
-
-
-def removal(path: str) -> list[dict[str, Any]]:
-    """Operations that remove ``path`` whether or not it is there (a bare ``remove`` of a
-    missing member fails the whole patch, RFC 6902 §4.2)."""
-    return [{"op": "add", "path": path, "value": []}, {"op": "remove", "path": path}]
-
-
-def _fields(values: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values if isinstance(values, list) else []:
-        key, sep, rest = str(value).partition(":")
-        if sep:
-            out[key] = rest
-    return out
-
-
-def parse_claims(tags: Mapping[str, Any] | None) -> tuple[dict[int, Claim], list[LostAnswer]]:
-    """The claims and lost answers recorded in a dataset's tags."""
-    claims: dict[int, Claim] = {}
-    lost: list[LostAnswer] = []
-    for name, values in (tags or {}).items():
-        fields = _fields(values)
-        if name.startswith(CLAIM_PREFIX) and name[len(CLAIM_PREFIX) :].isdigit():
-            job_id = int(name[len(CLAIM_PREFIX) :])
-            claims[job_id] = Claim(job_id, fields.get("owner", ""), fields.get("request", ""))
-        elif name.startswith(LOST_PREFIX) and fields.get("sent", "").isdigit():
-            lost.append(
-                LostAnswer(
-                    name, fields.get("owner", ""), fields.get("request", ""), int(fields["sent"])
-                )
-            )
-    return claims, lost
+    operations: list[dict[str, Any]]
+    expected: dict[str, list[str]] = field(default_factory=dict)
 
 
 class DatasetClaims:
@@ -116,79 +105,210 @@ class DatasetClaims:
         self.sandbox = sandbox
         self.dataset_id = dataset_id
 
-    def read(self) -> tuple[dict[int, Claim], list[LostAnswer]]:
-        """The dataset's claims now; none (with a warning) when they cannot be read."""
+    @property
+    def required(self) -> bool:
+        return self.ctx.settings().require_claims
+
+    def tags(self) -> dict[str, Any]:
+        """The dataset's tags now; :class:`AepClaimsError` when they cannot be read."""
         try:
             record = self.ctx.client().get_dataset(self.dataset_id, sandbox=self.sandbox)
         except AepError as exc:
-            self.ctx.log.warn(f"could not read the claims on dataset {self.dataset_id}: {exc}")
-            return {}, []
-        return parse_claims(record.tags)
+            raise AepClaimsError(
+                f"could not read the claims on dataset {self.dataset_id} ({exc}); without them "
+                "no export can be told apart from another stack's, so nothing was decided",
+                status=exc.status,
+                code=exc.code,
+                request_id=exc.request_id,
+            ) from None
+        return dict(record.tags or {})
 
-    def _patch(self, operations: list[dict[str, Any]], what: str) -> bool:
+    def read(self) -> tuple[dict[int, Claim], list[LostAnswer]]:
+        """The dataset's claims now. A read that fails raises (never "no claims") unless
+        ``aep:requireClaims`` is false, where it warns and counts as none."""
         try:
-            self.ctx.client().patch_dataset(
-                self.dataset_id,
-                operations,
-                sandbox=self.sandbox,
-                operation=f"{what} on dataset {self.dataset_id}",
-            )
-        except AepError as exc:
-            self.ctx.log.warn(
-                f"{exc}; other stacks exporting into dataset {self.dataset_id} cannot see it"
-            )
-            return False
-        return True
+            return parse_claims(self.tags())
+        except AepClaimsError as exc:
+            if self.required:
+                raise
+            self.ctx.log.warn(f"{exc.message} (aep:requireClaims is false: going on without)")
+            return {}, []
 
-    def _batched(self, operations: list[dict[str, Any]], what: str) -> bool:
-        """``operations`` in one PATCH with the other resources' queued on this dataset."""
-        return self.ctx.dataset_patches.send(
-            ("claim", self.sandbox, self.dataset_id), operations, lambda ops: self._patch(ops, what)
+    def seen(self) -> tuple[dict[int, Claim], list[LostAnswer]]:
+        """The claims as this process first read them (earlier runs' claims do not change
+        while this one runs; other stacks' new claims are read fresh where they matter)."""
+        seen = self.ctx.claims_seen.get(f"{self.sandbox}\x00{self.dataset_id}", self.read)
+        return cast(tuple[dict[int, Claim], list[LostAnswer]], seen)
+
+    def ensure_writable(self) -> None:
+        """Before the first export into the dataset: learn that these credentials may tag it
+        (a tag added and removed in one PATCH), or stop with what to grant."""
+        if not self.required:
+            return
+
+        def probe() -> bool:
+            try:
+                self._patch_once(removal(tag_path(PROBE_TAG)), "check that claims can be written")
+            except AepError as exc:
+                raise AepClaimsError(
+                    f"cannot tag dataset {self.dataset_id} ({exc}); nothing was exported. "
+                    + PERMISSION,
+                    status=exc.status,
+                    code=exc.code,
+                    request_id=exc.request_id,
+                ) from None
+            return True
+
+        self.ctx.writable_datasets.get(f"{self.sandbox}\x00{self.dataset_id}", probe)
+
+    def _patch_once(self, operations: list[dict[str, Any]], what: str) -> None:
+        self.ctx.client().patch_dataset(
+            self.dataset_id,
+            operations,
+            sandbox=self.sandbox,
+            operation=f"{what} on dataset {self.dataset_id}",
         )
+
+    def _write_round(self, writes: list[_Write], what: str) -> list[str | None]:
+        """PATCH every write, read the tags back, PATCH again what is missing: each write's
+        failure, or ``None`` once its tags were read back (or, for a removal, once a PATCH
+        carrying it was applied)."""
+        pending = list(range(len(writes)))
+        failure: dict[int, str] = {}
+        delay = 0.2
+        for round_ in range(CLAIM_ROUNDS):
+            if round_:
+                self.ctx.sleep(delay)
+                delay *= 2
+            error = self._try_patch([op for i in pending for op in writes[i].operations], what)
+            if error is not None:
+                failure.update(dict.fromkeys(pending, error[0]))
+                if not error[1]:
+                    break
+            if error is None:
+                for i in [i for i in pending if not writes[i].expected]:
+                    pending.remove(i)
+                    failure.pop(i, None)
+            if not pending:
+                break
+            try:
+                tags = self.tags()
+            except AepClaimsError as exc:
+                failure.update(dict.fromkeys(pending, exc.message))
+                continue
+            for i in [i for i in pending if writes[i].expected]:
+                if present(tags, writes[i].expected):
+                    pending.remove(i)
+                    failure.pop(i, None)
+                else:
+                    failure.setdefault(i, "the claim was not there when read back")
+            if not pending:
+                break
+        return [failure.get(i) for i in range(len(writes))]
+
+    def _try_patch(self, operations: list[dict[str, Any]], what: str) -> tuple[str, bool] | None:
+        """``None`` when the PATCH was applied; else what failed and whether to try again (a
+        409 is another writer at the same moment; an answer lost may have been applied, which
+        the read-back tells; another 4xx will not change)."""
+        try:
+            self._patch_once(operations, what)
+        except (AepBadRequestError, AepNotFoundError) as exc:
+            return str(exc), exc.status == 409
+        except AepAuthError as exc:
+            return str(exc), False
+        except AepError as exc:
+            return str(exc), True
+        return None
+
+    def _write(self, write: _Write, what: str) -> str | None:
+        """``write`` with the other writes queued on this dataset; its failure or ``None``."""
+        return self.ctx.claim_writes.send(
+            (self.sandbox, self.dataset_id), write, lambda ws: self._write_round(ws, what)
+        )
+
+    @property
+    def backend(self) -> str:
+        if self.ctx.backend is None:
+            self.ctx.backend = backend_identity()
+        return self.ctx.backend
 
     def claim(
         self, job_id: int, owner: str, request: str, *, resolves: LostAnswer | None = None
-    ) -> bool:
-        """Say that ``owner`` holds ``job_id`` (and that a lost answer is resolved)."""
+    ) -> None:
+        """Say that ``owner`` holds ``job_id`` (and that a lost answer is resolved), read back,
+        and read again a little later (:mod:`.claim_keeper`). :class:`AepClaimsError` when it
+        cannot be written, unless ``aep:requireClaims`` is false."""
+        value = claim_value(owner, request, self.backend, self.ctx.client().server_now_ms())
         operations: list[dict[str, Any]] = [
-            {
-                "op": "add",
-                "path": tag_path(f"{CLAIM_PREFIX}{int(job_id)}"),
-                "value": [f"owner:{owner}", f"request:{request}"],
-            }
+            {"op": "add", "path": tag_path(claim_tag(job_id)), "value": value}
         ]
         if resolves is not None:
             operations.extend(removal(tag_path(resolves.tag)))
-        return self._batched(operations, "claim export jobs")
+        expected = {claim_tag(job_id): identifying(value)}
+        failed = self._write(_Write(operations, expected), "claim export jobs")
+        if failed is None:
+            from .claim_keeper import keeper  # here: the keeper builds on this module
 
-    def record_lost(self, owner: str, request: str, sent_ms: int) -> LostAnswer | None:
+            keeper(self.ctx).written(self.sandbox, self.dataset_id, job_id, owner, request)
+            return
+        message = f"the claim of export job {job_id} on dataset {self.dataset_id} could not be "
+        message += f"written and read back ({failed})"
+        if self.required:
+            raise AepClaimsError(message)
+        self.ctx.log.warn(f"{message}; other stacks exporting into it cannot see it")
+
+    def holds(self, tags: Mapping[str, Any], job_id: int, owner: str, request: str) -> bool:
+        """Whether ``tags`` hold this process's claim of ``job_id``."""
+        value = claim_value(owner, request, self.backend, 0)
+        return present(tags, {claim_tag(job_id): identifying(value)})
+
+    def verify(self, job_id: int, owner: str, request: str) -> None:
+        """Read the claim again (another writer may have undone it) and write it back when it
+        is gone; :class:`AepClaimsError` when that fails."""
+        try:
+            if self.holds(self.tags(), job_id, owner, request):
+                return
+        except AepClaimsError:
+            if not self.required:
+                return
+        self.ctx.log.warn(
+            f"the claim of export job {job_id} on dataset {self.dataset_id} was gone; writing it "
+            "again"
+        )
+        self.claim(job_id, owner, request)
+
+    def record_lost(
+        self, owner: str, request: str, sent_ms: int, key: str = ""
+    ) -> LostAnswer | None:
         """Record a request whose answer was lost, so that the next ``up`` can find its job."""
         tag = f"{LOST_PREFIX}{uuid.uuid4().hex[:16]}"
-        value = [f"owner:{owner}", f"request:{request}", f"sent:{int(sent_ms)}"]
-        if self._patch(
-            [{"op": "add", "path": tag_path(tag), "value": value}], "record a lost answer"
-        ):
-            return LostAnswer(tag, owner, request, int(sent_ms))
+        value = [f"owner:{owner}", f"request:{request}", f"sent:{int(sent_ms)}", f"key:{key}"]
+        failed = self._write(
+            _Write([{"op": "add", "path": tag_path(tag), "value": value}], {tag: value}),
+            "record a lost answer",
+        )
+        if failed is None:
+            return LostAnswer(tag, owner, request, int(sent_ms), key)
+        self.ctx.log.warn(f"recording a lost answer on dataset {self.dataset_id} failed: {failed}")
         return None
 
     def forget_lost(self, lost: LostAnswer) -> None:
         """A lost answer settled without a job: its tag goes."""
-        self._patch(removal(tag_path(lost.tag)), "forget a lost answer")
+        self.release_tags([lost.tag])
 
     def release(self, job_id: int) -> None:
-        """The job is deleted: its claim goes (a claim already gone, or its dataset, is fine)."""
+        """The job is gone or discarded: its claim goes (one already gone is fine)."""
+        from .claim_keeper import keeper
 
-        def send(operations: list[dict[str, Any]]) -> bool:
-            try:
-                self.ctx.client().patch_dataset(
-                    self.dataset_id,
-                    operations,
-                    sandbox=self.sandbox,
-                    operation=f"release export jobs on dataset {self.dataset_id}",
-                )
-            except AepError:
-                return False
-            return True
+        keeper(self.ctx).forget(self.sandbox, self.dataset_id, job_id)
+        self.release_tags([claim_tag(job_id)])
 
-        operations = removal(tag_path(f"{CLAIM_PREFIX}{int(job_id)}"))
-        self.ctx.dataset_patches.send(("release", self.sandbox, self.dataset_id), operations, send)
+    def release_tags(self, names: list[str]) -> None:
+        """Remove these tags in one PATCH shared with other writers (a failure only warns:
+        a stale claim protects a job that no longer exists, which costs nothing but a tag)."""
+        operations = [op for name in names for op in removal(tag_path(name))]
+        failed = self._write(_Write(operations), "release claims")
+        if failed is not None:
+            self.ctx.log.warn(
+                f"could not remove {', '.join(names)} from dataset {self.dataset_id}: {failed}"
+            )

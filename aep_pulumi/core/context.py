@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..config import DEFAULT_SANDBOX, check_config
 from ..errors import AepCancelled
 from ..settings import AepSettings
-from .registries import HeldJobs, IdSet, JobRegistry, OncePerKey, PatchBatches
+from .registries import Batches, HeldJobs, IdSet, JobRegistry, OncePerKey
 
 if TYPE_CHECKING:
     from ..aep.client import AepClient
@@ -69,8 +69,16 @@ class Context:
         self.held = HeldJobs()
         # Each sandbox's jobs of the last day, listed once before its first submit.
         self.recent_jobs: OncePerKey[list[ExportJob]] = OncePerKey()
-        # Claims and releases on one dataset, sent together.
-        self.dataset_patches = PatchBatches()
+        # Claims and releases on one dataset, written and read back together.
+        self.claim_writes: Batches[Any, str | None] = Batches()
+        # Each dataset's claims as first read by this process (earlier runs' claims).
+        self.claims_seen: OncePerKey[Any] = OncePerKey()
+        # The Pulumi backend's digest claims carry (core/claims.py), and the keeper that reads
+        # this process's claims again (core/claim_keeper.py); both made on first use.
+        self.backend: str | None = None
+        self.keeper: Any = None
+        # Datasets these credentials were seen to be allowed to tag.
+        self.writable_datasets: OncePerKey[bool] = OncePerKey()
         self._client: AepClient | None = None
         self._client_lock = threading.Lock()
         self._said: set[str] = set()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AepError, AepNotFoundError
-from .claims import removal, tag_path
+from .claim_tags import removal, tag_path
 from .diff import changed, changed_keys
 from .inputs import DATASET_INPUTS, check_dataset_inputs
 from .reconcile import CREATE_TOKEN_TAG, resolve_lost_dataset, submit_once

@@ -23,15 +23,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..aep.statuses import STATUS_FAILED
-from ..errors import AepError, AepNotFoundError
-from .claims import Claim, DatasetClaims, LostAnswer
-from .reconcile import Submit, ambiguity, jobs_since, look_alikes, window_after
+from ..errors import AepClaimsError, AepError, AepNotFoundError
+from .claims import Claim, DatasetClaims, LostAnswer, claim_is_owned_by, claim_tag
+from .reconcile import Submit, jobs_since, look_alikes, unclaimed_look_alikes, window_after
 
 if TYPE_CHECKING:
     from ..aep.models import ExportJob
 
 # How far back to look for jobs an interrupted run left.
 HORIZON_MS = 24 * 3600 * 1000
+# A claim written this long ago whose job the listing does not show is gone: AEP lists a new
+# job within seconds, sometimes tens of seconds, never minutes.
+LISTING_GRACE_MS = 10 * 60 * 1000
 
 
 @dataclass
@@ -53,12 +56,23 @@ class EarlierRuns(Submit):
         try:
             recent = self._recent()
         except AepError as exc:
+            # "Could not look" is not "nothing there": submitting now could export twice.
+            if self.ctx.settings().require_claims:
+                raise AepClaimsError(
+                    f"could not look for export jobs an interrupted run left ({exc}); nothing "
+                    "was exported, since without that look a repeated `pulumi up` could "
+                    "export twice. Try again when AEP answers",
+                    status=exc.status,
+                    request_id=exc.request_id,
+                ) from None
             self.ctx.log.warn(f"could not look for export jobs left by an interrupted run: {exc}")
             return None
         exclude = self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox)
         twins = [job for job, _, _ in look_alikes(recent, self.body, exclude=exclude)]
-        claims, lost = DatasetClaims(self.ctx, self.sandbox, self.dataset_id).read()
-        adopted = self._claimed_by_me(claims, exclude)
+        store = DatasetClaims(self.ctx, self.sandbox, self.dataset_id)
+        claims, lost = store.seen()
+        listed = {job.id: job for job in recent}
+        adopted = self._claimed_by_me(claims, exclude, listed)
         if adopted is not None:
             self.ctx.log.warn(
                 f"export job {adopted.id} ({adopted.status}) into dataset {self.dataset_id} was "
@@ -67,7 +81,7 @@ class EarlierRuns(Submit):
             )
         else:
             adopted = self._settle_lost([x for x in lost if self._is_mine(x)], claims)
-        twins += self._claimed_twins(claims, exclude | {job.id for job in twins})
+        twins += self._claimed_twins(claims, exclude | {job.id for job in twins}, listed)
         others = [job for job in twins if adopted is None or job.id != adopted.id]
         if others:
             self._warn(others, claims)
@@ -75,52 +89,82 @@ class EarlierRuns(Submit):
             self.ctx.jobs.claim(self.sandbox, adopted.id)
         return adopted
 
-    def _claimed_twins(self, claims: Mapping[int, Claim], exclude: set[int]) -> list[ExportJob]:
-        """Jobs another claim names for this same request (and ``triggers``), read by id: the
-        listing may not show a job of the last seconds yet."""
-        client = self.ctx.client()
+    def _job_of(self, claim: Claim, listed: Mapping[int, ExportJob]) -> ExportJob | None:
+        """A claimed job, from the day's listing; read by id only when the listing may not show
+        it yet (a claim of the last minutes, or one of 0.1.0, which carries no time)."""
+        if claim.job_id in listed:
+            return listed[claim.job_id]
+        now = self.ctx.client().server_now_ms()
+        if claim.at_ms is not None and now - claim.at_ms > LISTING_GRACE_MS:
+            return None  # older than a listing's lag and not listed: gone (or beyond the day)
+        try:
+            return self.ctx.client().get_export_job(claim.job_id, sandbox=self.sandbox)
+        except AepNotFoundError:
+            return None
+
+    def _claimed_twins(
+        self, claims: Mapping[int, Claim], exclude: set[int], listed: Mapping[int, ExportJob]
+    ) -> list[ExportJob]:
+        """Jobs another claim names for this same request (and ``triggers``)."""
         found = []
         for claim in claims.values():
             if claim.request != self.fingerprint or claim.job_id in exclude or self._is_mine(claim):
                 continue
-            try:
-                found.append(client.get_export_job(claim.job_id, sandbox=self.sandbox))
-            except AepNotFoundError:
-                continue
+            job = self._job_of(claim, listed)
+            if job is not None:
+                found.append(job)
         return found
 
-    def _claimed_by_me(self, claims: Mapping[int, Claim], exclude: set[int]) -> ExportJob | None:
+    def _claimed_by_me(
+        self, claims: Mapping[int, Claim], exclude: set[int], listed: Mapping[int, ExportJob]
+    ) -> ExportJob | None:
         """The newest job this resource claimed for this request that no state holds and that
-        did not fail. Read by id, not from the listing: the listing may not show it yet."""
-        client = self.ctx.client()
+        did not fail. This resource's claims of jobs that are gone or FAILED (and that no state
+        holds) are pruned, all in one PATCH."""
         mine = sorted(
-            (c.job_id for c in claims.values() if self._is_mine(c) and c.job_id not in exclude),
+            (
+                c
+                for c in claims.values()
+                if claim_is_owned_by(c, self.owner, self._backend) and c.job_id not in exclude
+            ),
+            key=lambda c: c.job_id,
             reverse=True,
         )
-        for job_id in mine:
-            try:
-                job = client.get_export_job(job_id, sandbox=self.sandbox)
-            except AepNotFoundError:
-                continue
-            if job.status != STATUS_FAILED:
-                return job
-        return None
+        found: ExportJob | None = None
+        stale: list[str] = []
+        for claim in mine:
+            job = self._job_of(claim, listed)
+            if job is None or job.status == STATUS_FAILED:
+                stale.append(claim_tag(claim.job_id))
+            elif found is None and claim.request == self.fingerprint:
+                found = job
+        if stale:
+            DatasetClaims(self.ctx, self.sandbox, self.dataset_id).release_tags(stale)
+        return found
+
+    @property
+    def _backend(self) -> str:
+        return DatasetClaims(self.ctx, self.sandbox, self.dataset_id).backend
 
     def _is_mine(self, claim: Claim | LostAnswer | None) -> bool:
         return bool(
             claim is not None
-            and self.owner
-            and claim.owner == self.owner
+            and claim_is_owned_by(claim, self.owner, self._backend)
             and claim.request == self.fingerprint
         )
 
     def _settle_lost(self, lost: list[LostAnswer], claims: Mapping[int, Claim]) -> ExportJob | None:
-        """This resource's lost answers: adopt the job one made, forget those that made none."""
+        """This resource's lost answers: adopt the job one proved it made (its record carries
+        the request's id), forget those that made none once their window closed, and stop on
+        any job nobody claims that one of them may have made (never adopted on a guess)."""
         client = self.ctx.client()
+        store = DatasetClaims(self.ctx, self.sandbox, self.dataset_id)
+        if lost:
+            claims = store.read()[0]  # fresh: other stacks may have claimed since
         adopted: ExportJob | None = None
         for record in sorted(lost, key=lambda x: x.sent_ms):
             sent_wall = (record.sent_ms - (client.clock.offset_ms or 0)) / 1000
-            search = self.lost_at(sent_wall)
+            search = self.lost_at(sent_wall, record.key)
             window = window_after(client, sent_wall, search.search_seconds)
             left = (window.end_ms - client.server_now_ms()) / 1000
             if left > 0:
@@ -130,18 +174,19 @@ class EarlierRuns(Submit):
                 )
                 search.watch(self.ctx.monotonic() + left)
             found = search.candidates(window, claims)
-            if len(found) > 1:
-                raise ambiguity(found)
-            claim_store = DatasetClaims(self.ctx, self.sandbox, self.dataset_id)
-            if found and adopted is None:
-                adopted = found[0][0]
-                claim_store.claim(adopted.id, self.owner, self.fingerprint, resolves=record)
+            proven = search.proven(found)
+            if proven is not None and adopted is None:
+                adopted = proven
+                store.claim(adopted.id, self.owner, self.fingerprint, resolves=record)
                 self.ctx.log.warn(
-                    f"export job {adopted.id} ({adopted.status}) is the job of a request whose "
-                    "answer an earlier `pulumi up` lost; it is adopted instead of exporting again"
+                    f"export job {adopted.id} ({adopted.status}) carries the id of a request "
+                    "whose answer an earlier `pulumi up` lost; it is adopted instead of "
+                    "exporting again"
                 )
-            elif not found:
-                claim_store.forget_lost(record)
+            elif found:
+                raise unclaimed_look_alikes(found, record)
+            else:
+                store.forget_lost(record)
         return adopted
 
     def _warn(self, jobs: list[ExportJob], claims: Mapping[int, Claim]) -> None:
@@ -154,7 +199,7 @@ class EarlierRuns(Submit):
             claim = claims.get(job.id)
             if claim is None:
                 who = "no stack claims it"
-            elif claim.owner == self.owner and self.owner:
+            elif claim_is_owned_by(claim, self.owner, self._backend):
                 who = "claimed by this resource in an earlier run that did not finish"
             else:
                 who = f"held by {claim.owner or 'another stack'}"

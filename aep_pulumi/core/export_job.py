@@ -8,6 +8,7 @@ cancelled/deleted in AEP before the error is raised, so nothing is left behind.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
 from ..errors import (
     AepCancelled,
+    AepClaimsError,
     AepError,
     AepJobFailedError,
     AepNotFoundError,
@@ -22,16 +24,17 @@ from ..errors import (
     AepWaitTimeoutError,
 )
 from .adoption import MARK, UNTOLD, adoption_mark, filled_by_program
-from .claims import DatasetClaims, request_fingerprint
+from .claim_keeper import keeper
+from .claims import DatasetClaims, identity_of_owner_input, request_fingerprint
 from .diff import changed_keys
 from .earlier_runs import EarlierRuns
 from .files import batch_files
-from .forgotten import DONE, GONE, UNKNOWN_BATCH, batch_verdict, judged_batches
+from .forgotten import judge_forgotten, judged_batches
 from .inputs import JOB_INPUTS, check_export_job_inputs
+from .job_ending import Ending, discard
 from .job_state import describe_job_errors, inputs_from_job, job_outputs
 from .reconcile import submit_once
 from .resource import ResourceCore, in_place, replace_on
-from .results import GONE as GONE_OUTCOME
 from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
 from .schema import EXPORT_JOB
 from .state import upgraded
@@ -39,11 +42,18 @@ from .values import without_internal
 from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
 
 if TYPE_CHECKING:
-    from ..aep.client import AepClient
     from ..aep.models import ExportJob
 
 REPLACE_ON = replace_on(EXPORT_JOB)
 UPDATE_IN_PLACE = in_place(EXPORT_JOB)
+
+
+def _moved(old: Any, new: Any) -> bool:
+    """Whether the dynamic door's ``owner`` input names another stack or project now (its
+    organisation is not part of the identity)."""
+    if not (isinstance(old, str) and old and isinstance(new, str) and new):
+        return False
+    return identity_of_owner_input(old) != identity_of_owner_input(new)
 
 
 def _request_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,6 +82,9 @@ class ExportJobCore(ResourceCore):
         if olds.get("status") == STATUS_FAILED:
             # A job that failed (seen on refresh) is re-run on the next `up`.
             replaces.append("status")
+        if not replaces and _moved(olds.get("owner"), inputs.get("owner")):
+            # A renamed stack or project: the claim moves with it (see update).
+            updates.append("owner")
         return DiffOutcome(replaces=replaces, updates=updates)
 
     def _held(self, state: Mapping[str, Any], job_id: Any = None) -> None:
@@ -122,57 +135,63 @@ class ExportJobCore(ResourceCore):
             state=self._state(inputs, job),
         )
 
-    def _discard(self, client: AepClient, job_id: int, sandbox: str) -> str:
-        """Cancel/delete a job we will not keep; say what happened, for the error message."""
-        try:
-            client.cancel_export_job(job_id, sandbox=sandbox)
-        except AepError as exc:
-            return f"cancelling it failed too ({exc}); job {job_id} may still exist in AEP"
-        return f"job {job_id} was cancelled and deleted in AEP"
-
-    def _submit(self, inputs: Mapping[str, Any], sandbox: str) -> ExportJob:
+    def _submit(self, inputs: Mapping[str, Any], sandbox: str, owner: str) -> ExportJob:
         """POST the job once, unless an earlier run left this very job; a lost answer is
-        resolved by looking (:mod:`.reconcile`), never by submitting again."""
+        resolved by looking (:mod:`.reconcile`), never by submitting again. The job is
+        claimed on its dataset (written and read back) before this returns."""
         client = self.ctx.client()
         # Here, not at the top: the payloads are pydantic models, which check and diff never need.
         from .payloads import export_job_request
 
-        jobs = self.ctx.jobs
         body = export_job_request(inputs)
         api_body = body.to_api()
         dataset_id = str(inputs["dataset_id"])
-        owner = str(inputs.get("owner") or "")
         fingerprint = request_fingerprint(api_body, inputs.get("triggers"))
         earlier = EarlierRuns(self.ctx, sandbox, dataset_id, api_body, owner, fingerprint)
         adopted = earlier.adopt_or_warn()
         if adopted is not None:
             return adopted
         claims = DatasetClaims(self.ctx, sandbox, dataset_id)
+        if (sandbox, dataset_id) not in self.ctx.fresh_datasets:
+            claims.ensure_writable()
+        # Sent as `x-request-id`: the one proof that a job whose answer was lost is this one's.
+        key = uuid.uuid4().hex
         sent_wall, started = time.time(), self.ctx.monotonic()
+        searched: list[bool] = []
 
-        def submit() -> ExportJob:
-            with jobs.submitting(sandbox, dataset_id):
-                job = client.create_export_job(body, sandbox=sandbox)
-                # Claimed before the in-flight count drops: a sibling whose answer was lost
-                # must never see this job unclaimed.
-                jobs.claim(sandbox, job.id)
-            claims.claim(job.id, owner, fingerprint)
-            return job
+        def resolve(exc: AepError) -> ExportJob:
+            searched.append(True)  # the search claims what it adopts
+            return earlier.lost_at(sent_wall, key).resolve(exc, started)
 
-        search = earlier.lost_at(sent_wall)
-        return submit_once(self.ctx, submit, lambda exc: search.resolve(exc, started))
+        job = submit_once(
+            self.ctx,
+            lambda: client.create_export_job(body, sandbox=sandbox, request_id=key),
+            resolve,
+        )
+        self.ctx.jobs.claim(sandbox, job.id)
+        if not searched:
+            try:
+                claims.claim(job.id, owner, fingerprint)
+            except AepClaimsError as exc:
+                return self._ending(inputs, sandbox).unclaimed(job, exc)
+        return job
+
+    def _ending(self, inputs: Mapping[str, Any], sandbox: str) -> Ending:
+        return Ending(
+            self.ctx, sandbox, str(inputs["dataset_id"]), lambda job: self._state(inputs, job)
+        )
 
     def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
         inputs = self.valid_inputs(props)
         if options.owner:
             inputs["owner"] = options.owner
+        owner = options.owner or identity_of_owner_input(str(inputs.get("owner") or ""))
         sandbox = self.sandbox_of(inputs)
-        job = self._submit(inputs, sandbox)
+        job = self._submit(inputs, sandbox, owner)
         if not inputs["wait_for_completion"]:
             self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
             return Created(str(job.id), self._state(inputs, job))
         self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id})")
-        client = self.ctx.client()
         own_limit = float(inputs["wait_timeout_seconds"])
         engine_limit = options.timeout if self.ctx.partial_state and options.timeout else None
         try:
@@ -182,53 +201,52 @@ class ExportJobCore(ResourceCore):
                 raise self._kept_running(inputs, job, "cancelled") from None
             raise
         except AepError as exc:
-            cleanup = self._discard(client, job.id, sandbox)
-            raise exc.with_message(
-                f"{exc.message}; while waiting for export job {job.id}, {cleanup}"
-            ) from None
+            final = self._ending(inputs, sandbox).settle(job, f"while waiting: {exc}")
+            return self._succeeded(inputs, final, sandbox, owner)
         final = outcome.jobs[job.id]
-        if job.id in outcome.missing:
-            raise AepNotFoundError(
-                f"export job {job.id} disappeared from AEP while it was {final.status}",
-                operation="wait for export job",
-            )
-        if final.status == STATUS_FAILED:
-            cleanup = self._discard(client, job.id, sandbox)
-            raise AepJobFailedError(
-                f"export job {job.id} FAILED: {describe_job_errors(final)}; {cleanup}",
-                request_id=final.request_id,
-            )
         if outcome.timed_out and engine_limit is not None and engine_limit < own_limit:
             raise self._kept_running(
                 inputs, final, f"the create timed out after {engine_limit:g}s (customTimeouts)"
             )
-        if outcome.timed_out:
-            cleanup = self._discard(client, job.id, sandbox)
-            raise AepWaitTimeoutError(
-                f"export job {job.id} was still {final.status} after wait_timeout_seconds="
-                f"{inputs['wait_timeout_seconds']}; {cleanup}. Raise wait_timeout_seconds, or set "
-                "wait_for_completion=false to return as soon as the job is submitted"
+        if job.id in outcome.missing:
+            final = self._ending(inputs, sandbox).settle(
+                final,
+                f"export job {job.id} disappeared from AEP while it was {final.status}",
             )
-        self.ctx.log.info(f"export job {job.id} SUCCEEDED (batch {final.batch_id})")
-        files = self._files(final, sandbox, inputs.get("report_files"))
-        return Created(str(job.id), self._state(inputs, final, files))
+        elif final.status == STATUS_FAILED:
+            cleanup = discard(self.ctx, job.id, sandbox, str(inputs["dataset_id"]))
+            raise AepJobFailedError(
+                f"export job {job.id} FAILED: {describe_job_errors(final)}; {cleanup}",
+                request_id=final.request_id,
+            )
+        elif outcome.timed_out:
+            final = self._ending(inputs, sandbox).settle(
+                final,
+                f"export job {job.id} was still {final.status} after wait_timeout_seconds="
+                f"{inputs['wait_timeout_seconds']}",
+                ". Raise wait_timeout_seconds, or set wait_for_completion=false to return as "
+                "soon as the job is submitted",
+            )
+        return self._succeeded(inputs, final, sandbox, owner)
 
-    def _judge_forgotten(self, id_: str, props: Mapping[str, Any], sandbox: str) -> ReadOutcome:
-        """AEP no longer knows the job: its batches say whether the export happened."""
-        verdict, statuses = batch_verdict(self.ctx, sandbox, judged_batches(props))
-        if verdict in (GONE, UNKNOWN_BATCH):
-            return GONE_OUTCOME
-        kept = without_internal(props)
-        if verdict == DONE:
-            # The export happened; AEP merely forgot the job record.
-            kept["status"] = STATUS_SUCCEEDED
-            return ReadOutcome(id_, kept)
-        self.ctx.log.warn(
-            f"export job {id_} is no longer known to AEP and its batch is still "
-            f"{', '.join(sorted(set(statuses)))}; keeping it until the batch ends"
-        )
-        kept["status"] = "PROCESSING"
-        return ReadOutcome(id_, kept)
+    def _succeeded(
+        self, inputs: Mapping[str, Any], final: ExportJob, sandbox: str, owner: str
+    ) -> Created:
+        """A job seen SUCCEEDED: its claim read once more (another writer may have undone it)
+        and its files reported."""
+        try:
+            keeper(self.ctx).settle()
+            request = request_fingerprint(_request_body(inputs), inputs.get("triggers"))
+            DatasetClaims(self.ctx, sandbox, str(inputs["dataset_id"])).verify(
+                final.id, owner, request
+            )
+        except AepClaimsError as exc:
+            # The export happened and the state will hold it: failing now would only make the
+            # next `up` export it again.
+            self.ctx.log.warn(f"{exc.message}; export job {final.id} SUCCEEDED and is kept")
+        self.ctx.log.info(f"export job {final.id} SUCCEEDED (batch {final.batch_id})")
+        files = self._files(final, sandbox, inputs.get("report_files"))
+        return Created(str(final.id), self._state(inputs, final, files))
 
     def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
         sandbox = self.sandbox_of(props)
@@ -236,18 +254,17 @@ class ExportJobCore(ResourceCore):
         try:
             job = self.ctx.client().get_export_job(id_, sandbox=sandbox)
         except AepNotFoundError:
-            return self._judge_forgotten(id_, props, sandbox)
+            return judge_forgotten(self.ctx, id_, props, sandbox)
         if props.get("dataset_id") is None:  # adopting: `.get()` gives only the id
             # What the record tells, with the defaults a program that omits the rest gets.
             inputs, _ = check_export_job_inputs(inputs_from_job(job))
             inputs["sandbox_name"] = sandbox
             files = self._files(job, sandbox, True)
             state = self._state(inputs, job, files)
+            dataset_id = job.dataset_id
+            mark = adoption_mark(self.ctx, sandbox, dataset_id, job.id) if dataset_id else ""
             if any(inputs.get(k) is None for k in UNTOLD):
-                dataset_id = job.dataset_id
-                state[MARK] = (
-                    adoption_mark(self.ctx, sandbox, dataset_id, job.id) if dataset_id else ""
-                )
+                state[MARK] = mark
             return ReadOutcome(id_, state, inputs)
         # Refresh keeps the files already reported; a job that has just finished gets them.
         files = props.get("files")
@@ -264,6 +281,9 @@ class ExportJobCore(ResourceCore):
         inputs, sandbox = self.updating(olds, news)
         state = without_internal(olds)
         state.update({k: inputs.get(k) for k in UPDATE_IN_PLACE})
+        if _moved(olds.get("owner"), inputs.get("owner")):
+            self._move_claim(id_, olds, str(inputs["owner"]), sandbox)
+            state["owner"] = inputs["owner"]
         if state.pop(MARK, None) is not None:
             # An adopted job: the program fills what its record did not tell (see diff).
             state.update({k: inputs.get(k) for k in UNTOLD if olds.get(k) is None})
@@ -289,6 +309,19 @@ class ExportJobCore(ResourceCore):
                     state=state,
                 ) from None
         return state
+
+    def _move_claim(self, id_: str, olds: Props, owner: str, sandbox: str) -> None:
+        """Claim the job under the stack's new name: a new stack that takes the old name must
+        not find the job claimed as its own."""
+        request = olds.get(MARK) or request_fingerprint(_request_body(olds), olds.get("triggers"))
+        dataset_id = olds.get("dataset_id")
+        if isinstance(dataset_id, str) and dataset_id and job_id_text(id_) is not None:
+            DatasetClaims(self.ctx, sandbox, dataset_id).claim(
+                int(id_), identity_of_owner_input(owner), str(request)
+            )
+            self.ctx.log.info(
+                f"export job {id_}'s claim now names {identity_of_owner_input(owner)}"
+            )
 
     def _finish_waiting(
         self,

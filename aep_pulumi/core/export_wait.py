@@ -16,6 +16,7 @@ from typing import Any
 from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
+from .claim_keeper import keeper
 from .diff import changed_keys
 from .files import FileListings, files_by_job
 from .forgotten import DONE, batch_verdict
@@ -101,6 +102,8 @@ class ExportWaitCore(ResourceCore):
             if listings is not None:
                 listings.close()
             raise
+        # The claims of the jobs waited for were looked at again before the `up` ends.
+        keeper(self.ctx).settle()
         return Created(",".join(map(str, job_ids)), self._state(inputs, outcome, listings))
 
     def _wait(

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..aep.statuses import BATCH_DONE, BATCH_GONE
+from ..aep.statuses import BATCH_DONE, BATCH_GONE, STATUS_SUCCEEDED
 from ..errors import AepNotFoundError
 from .context import Context
+from .results import GONE as GONE_OUTCOME
+from .results import ReadOutcome
+from .values import without_internal
 
 DONE, GONE, RUNNING, UNKNOWN_BATCH = "done", "gone", "running", "unknown"
 
@@ -43,3 +46,21 @@ def batch_verdict(ctx: Context, sandbox: str, batch_ids: Iterable[str]) -> tuple
     if any(s in BATCH_GONE or s == "missing" for s in statuses):
         return GONE, statuses
     return RUNNING, statuses
+
+
+def judge_forgotten(ctx: Context, id_: str, props: Mapping[str, Any], sandbox: str) -> ReadOutcome:
+    """A refresh of a job AEP no longer knows: its batches say whether the export happened."""
+    verdict, statuses = batch_verdict(ctx, sandbox, judged_batches(props))
+    if verdict in (GONE, UNKNOWN_BATCH):
+        return GONE_OUTCOME
+    kept = without_internal(props)
+    if verdict == DONE:
+        # The export happened; AEP merely forgot the job record.
+        kept["status"] = STATUS_SUCCEEDED
+        return ReadOutcome(id_, kept)
+    ctx.log.warn(
+        f"export job {id_} is no longer known to AEP and its batch is still "
+        f"{', '.join(sorted(set(statuses)))}; keeping it until the batch ends"
+    )
+    kept["status"] = "PROCESSING"
+    return ReadOutcome(id_, kept)

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import AepError, AepOwnershipError
-from .claims import Claim, DatasetClaims, LostAnswer
+from ..errors import AepClaimsError, AepError, AepOwnershipError
+from .claims import Claim, DatasetClaims, LostAnswer, claim_is_owned_by
 from .context import Context
 from .job_match import Verdict, compare_job
 
@@ -94,45 +94,35 @@ def look_alikes(
     return found
 
 
-def find_submitted_job(
-    client: AepClient,
-    body: Mapping[str, Any],
-    sandbox: str,
-    since_ms: int,
-    *,
-    exclude: set[int] | None = None,
-    others_in_flight: bool = False,
-) -> ExportJob | None:
-    """The one job created at or after ``since_ms`` that could be this request's.
-
-    Jobs in ``exclude`` are skipped. Several candidates raise :class:`AepOwnershipError` listing
-    them (adopting the wrong one would give this resource another export's batch). While
-    ``others_in_flight`` (other creates to the same dataset whose answers have not come back), a
-    lone candidate is adopted only if its record shows every key of the request.
-    """
-    candidates = look_alikes(jobs_since(client, sandbox, since_ms), body, exclude=exclude or set())
-    if len(candidates) == 1 and others_in_flight and candidates[0][1] is not Verdict.SAME:
-        job, _, reason = candidates[0]
-        raise AepOwnershipError(
-            f"export job {job.id} ({reason}) could be its result, but so could the answer of "
-            "another create to the same dataset that has not come back yet. It was not adopted "
-            "and the request was not submitted again; keep it with "
-            "`ProfileExportJob.get(name, id)` if it is this export's, or cancel it",
-            operation="create export job",
-        )
-    if len(candidates) > 1:
-        raise ambiguity([(job, reason) for job, _, reason in candidates])
-    return candidates[0][0] if candidates else None
-
-
-def ambiguity(candidates: list[tuple[ExportJob, str]]) -> AepOwnershipError:
-    """The refusal to pick one of several jobs that could be a request's."""
+def unclaimed_look_alikes(
+    candidates: list[tuple[ExportJob, str]],
+    lost: LostAnswer | None = None,
+    others: list[LostAnswer] | None = None,
+) -> AepOwnershipError:
+    """The refusal to adopt jobs nobody claims (the one rule: such a job is adopted only when
+    its record carries the request id this request sent). It never advises cancelling one: a job
+    nobody claims may be another stack's, or another tool's."""
     listed = ", ".join(f"{job.id} ({reason})" for job, reason in candidates)
+    owners = sorted({record.owner or "another stack" for record in others or []})
+    theirs = (
+        f" Another stack's request lost its answer into this dataset too ({', '.join(owners)}): "
+        "one of them may be its export."
+        if owners
+        else ""
+    )
+    kept = (
+        f" The request stays recorded on the dataset (tag {lost.tag}), so the next `pulumi up` "
+        "stops here too until these jobs are claimed or gone."
+        if lost is not None
+        else ""
+    )
     return AepOwnershipError(
-        f"{len(candidates)} export jobs no stack claims could be its result: {listed}. None "
-        "was adopted and the request was not submitted again; keep the right one with "
-        "`ProfileExportJob.get(name, id)` and cancel the others "
-        "(DELETE /data/core/ups/export/jobs/{id})",
+        f"export job(s) {listed} could be its result, but nobody claims them and AEP's record "
+        "does not carry this request's id, so they could as well be another client's. None was "
+        f"adopted and the request was not submitted again.{theirs}{kept} If one is this "
+        "resource's, adopt it by id (`ProfileExportJob.get(name, id)`, or `pulumi import` on the "
+        "native provider), which claims it; cancel a job only when you know nobody holds it; "
+        "or change `triggers` to export anew",
         operation="create export job",
     )
 
@@ -154,8 +144,9 @@ class Submit:
     owner: str
     fingerprint: str
 
-    def lost_at(self, sent_wall: float) -> LostJobSearch:
-        """The search for this submit's job, had its answer been lost after ``sent_wall``."""
+    def lost_at(self, sent_wall: float, request_key: str) -> LostJobSearch:
+        """The search for this submit's job, had its answer been lost after ``sent_wall``
+        (``request_key``: the ``x-request-id`` it was sent with; "" when unknown)."""
         return LostJobSearch(
             self.ctx,
             self.sandbox,
@@ -164,6 +155,7 @@ class Submit:
             self.owner,
             self.fingerprint,
             sent_wall,
+            request_key,
         )
 
 
@@ -172,6 +164,7 @@ class LostJobSearch(Submit):
     """The search for the job of one lost ``POST /export/jobs``."""
 
     sent_wall: float
+    request_key: str
 
     @property
     def search_seconds(self) -> float:
@@ -180,6 +173,7 @@ class LostJobSearch(Submit):
     def candidates(
         self, window: Window, claims: Mapping[int, Claim]
     ) -> list[tuple[ExportJob, str]]:
+        """Look-alikes in the window that nobody claims and no state of this run holds."""
         client = self.ctx.client()
         exclude = (
             self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox) | set(claims)
@@ -194,21 +188,31 @@ class LostJobSearch(Submit):
             )
         ]
 
+    def proven(self, found: list[tuple[ExportJob, str]]) -> ExportJob | None:
+        """The one candidate whose record carries this request's id (positive evidence)."""
+        mine = [job for job, _ in found if self.request_key and job.request_id == self.request_key]
+        return mine[0] if len(mine) == 1 else None
+
     def watch(self, deadline: float) -> None:
-        """Poll the listing, with backoff, until ``deadline`` (monotonic): say what appears."""
+        """Poll the listing, with backoff, until ``deadline`` (monotonic) or until the job
+        that carries this request's id appears: say what appears."""
         interval, seen = 1.0, set()
         while True:
             window = window_after(self.ctx.client(), self.sent_wall, self.search_seconds)
             try:
-                for job, _ in self.candidates(window, {}):
-                    if job.id not in seen:
-                        seen.add(job.id)
-                        self.ctx.log.info(
-                            f"export job {job.id} into dataset {self.dataset_id} appeared in "
-                            "the listing; the search goes on until its window closes"
-                        )
+                found = self.candidates(window, {})
             except AepError as exc:
                 self.ctx.log.warn(f"looking for the lost export job: {exc}; still looking")
+                found = []
+            for job, _ in found:
+                if job.id not in seen:
+                    seen.add(job.id)
+                    self.ctx.log.info(
+                        f"export job {job.id} into dataset {self.dataset_id} appeared in "
+                        "the listing"
+                    )
+            if self.proven(found) is not None:
+                return
             now = self.ctx.monotonic()
             if now >= deadline:
                 return
@@ -216,19 +220,20 @@ class LostJobSearch(Submit):
             interval = min(interval * 1.5, 15.0)
 
     def decide(self, lost: LostAnswer | None) -> ExportJob | None:
-        """After the window closed: the one unclaimed candidate, adopted and claimed; ``None``
-        when there is none; :class:`AepOwnershipError` when there are several."""
+        """After the watch: the candidate proven this request's; ``None`` when there is no
+        candidate; :class:`AepOwnershipError` naming the candidates when none is proven; an
+        :class:`AepError` when the claims cannot be read (nothing is adopted blind)."""
         claims = DatasetClaims(self.ctx, self.sandbox, self.dataset_id)
         window = window_after(self.ctx.client(), self.sent_wall, self.search_seconds)
-        found = self.candidates(window, claims.read()[0])
-        if len(found) > 1:
-            raise ambiguity(found)
-        if not found:
-            return None
-        job = found[0][0]
-        self.ctx.jobs.claim(self.sandbox, job.id)
-        claims.claim(job.id, self.owner, self.fingerprint, resolves=lost)
-        return job
+        claimed, lost_records = claims.read()
+        found = self.candidates(window, claimed)
+        proven = self.proven(found)
+        if proven is not None:
+            return proven
+        if found:
+            theirs = [r for r in lost_records if not claim_is_owned_by(r, self.owner)]
+            raise unclaimed_look_alikes(found, lost, theirs)
+        return None
 
     def not_found(self, exc: AepError, lost: LostAnswer | None) -> AepError:
         """The error of a search that found nothing: it never claims that nothing was created."""
@@ -241,16 +246,17 @@ class LostJobSearch(Submit):
         return exc.with_message(
             f"{exc.message}. AEP listed no job from this request within "
             f"{self.search_seconds:g}s (aep:lostAnswerSearchSeconds) of sending it, but it may "
-            f"still appear: the next `pulumi up` looks for it again and adopts it if it is this "
-            f"resource's {recorded}. To check: GET /data/core/ups/export/jobs, for a job into "
-            f"dataset {self.dataset_id} created after {_iso(sent)}"
+            f"still appear: the next `pulumi up` looks for it again {recorded}. To check: GET "
+            f"/data/core/ups/export/jobs, for a job into dataset {self.dataset_id} created "
+            f"after {_iso(sent)}"
         )
 
     def resolve(self, exc: AepError, started: float) -> ExportJob:
-        """Record the lost request, watch the listing until the window closes, then decide."""
+        """Record the lost request, watch the listing until the window closes (or the job
+        carrying this request's id appears), then decide; the job adopted is claimed."""
         sent_ms = self.ctx.client().clock.to_server_ms(self.sent_wall)
         claims = DatasetClaims(self.ctx, self.sandbox, self.dataset_id)
-        lost = claims.record_lost(self.owner, self.fingerprint, sent_ms)
+        lost = claims.record_lost(self.owner, self.fingerprint, sent_ms, self.request_key)
         self.ctx.log.warn(
             f"{exc.operation or 'create export job'}: {exc.message}; watching the job listing "
             f"for up to {self.search_seconds:g}s for the job AEP may have made"
@@ -258,18 +264,25 @@ class LostJobSearch(Submit):
         self.watch(started + self.search_seconds)
         try:
             job = self.decide(lost)
-        except AepOwnershipError as ambiguous:
-            raise ambiguous.with_message(f"{exc.message}; {ambiguous.message}") from None
+        except AepOwnershipError as refused:
+            raise refused.with_message(f"{exc.message}; {refused.message}") from None
         except AepError as lookup_error:
             raise self.not_found(
                 exc.with_message(f"{exc.message}; the last look failed ({lookup_error})"), lost
             ) from None
         if job is None:
             raise self.not_found(exc, lost) from None
+        try:
+            claims.claim(job.id, self.owner, self.fingerprint, resolves=lost)
+        except AepClaimsError as claim_error:
+            raise claim_error.with_message(
+                f"{exc.message}; export job {job.id} carries this request's id, but "
+                f"{claim_error.message}, so it was not adopted: the next `pulumi up` looks again"
+            ) from None
+        self.ctx.jobs.claim(self.sandbox, job.id)
         self.ctx.log.warn(
-            f"{exc.operation or 'create export job'}: {exc.message}; export job {job.id} is the "
-            "only job of this request that no stack claims, so it was created all the same and "
-            "is adopted"
+            f"{exc.operation or 'create export job'}: {exc.message}; export job {job.id} carries "
+            "this request's id, so it was created all the same and is adopted"
         )
         return job
 
@@ -331,13 +344,12 @@ __all__ = [
     "CREATE_TOKEN_TAG",
     "LostJobSearch",
     "Window",
-    "ambiguity",
     "find_dataset_by_token",
-    "find_submitted_job",
     "job_record",
     "jobs_since",
     "look_alikes",
     "resolve_lost_dataset",
     "submit_once",
+    "unclaimed_look_alikes",
     "window_after",
 ]

@@ -7,56 +7,34 @@ created is known to hold no job an earlier run left.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class JobRegistry:
-    """Export jobs this process submitted or adopted, and POSTs still in flight per dataset.
-
-    A lost create waits until the other creates to the same dataset have their answers before it
-    looks (their jobs would otherwise look like candidates).
-    """
+    """Export jobs this process submitted or adopted (no search ever takes one for another
+    resource's)."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._claimed: set[tuple[str, int]] = set()
-        self._in_flight: dict[tuple[str, str], int] = {}
 
     def claim(self, sandbox: str, job_id: int) -> None:
-        with self._cond:
+        with self._lock:
             self._claimed.add((sandbox, int(job_id)))
 
     def claimed(self, sandbox: str) -> set[int]:
-        with self._cond:
+        with self._lock:
             return {job_id for space, job_id in self._claimed if space == sandbox}
 
     def sandboxes_of(self, job_id: int) -> set[str]:
         """The sandboxes in which this process submitted or adopted a job with this id."""
-        with self._cond:
+        with self._lock:
             return {space for space, known in self._claimed if known == int(job_id)}
-
-    @contextlib.contextmanager
-    def submitting(self, sandbox: str, dataset_id: str) -> Iterator[None]:
-        key = (sandbox, dataset_id)
-        with self._cond:
-            self._in_flight[key] = self._in_flight.get(key, 0) + 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._in_flight[key] -= 1
-                self._cond.notify_all()
-
-    def wait_for_other_submits(self, sandbox: str, dataset_id: str, timeout: float) -> bool:
-        """Wait until no other submit to the dataset is in flight (this thread's has ended)."""
-        key = (sandbox, dataset_id)
-        with self._cond:
-            return self._cond.wait_for(lambda: self._in_flight.get(key, 0) <= 0, timeout)
 
 
 class HeldJobs:
@@ -119,32 +97,25 @@ class OncePerKey(Generic[T]):
             return self._values[key]
 
 
-class PatchBatches:
-    """JSON Patch operations on one object from many threads, sent as few PATCHes.
+class Batches(Generic[T, R]):
+    """Work on one object from many threads, done in few round trips.
 
-    Whoever finds no PATCH of that object in flight sends every operation queued so far, and
-    again while more arrive; the others wait for the PATCH that carried theirs and share its
-    outcome. So 500 creates claiming their jobs on one dataset send a few dozen PATCHes, not
-    500, and none waits longer than one PATCH beyond its own. Only operations that cannot fail
-    one another go through here (adds of distinct tags, the add+remove idiom).
+    Whoever finds no round of that object in flight runs every item queued so far, and again
+    while more arrive; the others wait for the round that carried theirs and get their own
+    result from it. So 500 creates claiming their jobs on one dataset send a few dozen PATCHes
+    (and read-backs), not 500, and none waits longer than one round beyond its own.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queued: dict[tuple[str, ...], list[tuple[list[dict[str, Any]], _Shared]]] = {}
+        self._queued: dict[tuple[str, ...], list[tuple[T, _Shared[R]]]] = {}
         self._sending: set[tuple[str, ...]] = set()
 
-    def send(
-        self,
-        key: tuple[str, ...],
-        operations: list[dict[str, Any]],
-        patch: Callable[[list[dict[str, Any]]], bool],
-    ) -> bool:
-        """``operations`` applied on ``key``'s object, with whatever else is queued; whether
-        the PATCH that carried them succeeded."""
-        mine = _Shared()
+    def send(self, key: tuple[str, ...], item: T, run: Callable[[list[T]], list[R]]) -> R:
+        """``item`` done on ``key``'s object with whatever else is queued; its result."""
+        mine: _Shared[R] = _Shared()
         with self._lock:
-            self._queued.setdefault(key, []).append((operations, mine))
+            self._queued.setdefault(key, []).append((item, mine))
             leading = key not in self._sending
             if leading:
                 self._sending.add(key)
@@ -155,27 +126,37 @@ class PatchBatches:
                     self._sending.discard(key)
                     break
             try:
-                ok = patch([op for ops, _ in batch for op in ops])
-            except BaseException:
-                ok = False
-                raise
-            finally:
+                results = run([queued for queued, _ in batch])
+            except BaseException as exc:
+                with self._lock:
+                    batch += self._queued.pop(key, [])
+                    self._sending.discard(key)
                 for _, shared in batch:
-                    shared.set(ok)
+                    shared.fail(exc)
+                raise
+            for (_, shared), result in zip(batch, results, strict=True):
+                shared.set(result)
         return mine.wait()
 
 
-class _Shared:
-    """One PATCH's outcome, for each caller whose operations it carried."""
+class _Shared(Generic[R]):
+    """One item's result, for the caller whose item a round carried."""
 
     def __init__(self) -> None:
         self._done = threading.Event()
-        self._ok = False
+        self._result: R | None = None
+        self._error: BaseException | None = None
 
-    def set(self, ok: bool) -> None:
-        self._ok = ok
+    def set(self, result: R) -> None:
+        self._result = result
         self._done.set()
 
-    def wait(self) -> bool:
+    def fail(self, error: BaseException) -> None:
+        self._error = error
+        self._done.set()
+
+    def wait(self) -> R:
         self._done.wait()
-        return self._ok
+        if self._error is not None:
+            raise self._error
+        return cast(R, self._result)

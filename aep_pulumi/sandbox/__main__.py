@@ -12,7 +12,7 @@ from typing import Any
 
 from .app import SandboxApp
 from .config import SandboxConfig
-from .faults import FaultPlan, FaultRates
+from .faults import FaultPlan, FaultRates, parse_fault
 from .server import SandboxServer
 from .specs import (
     SpecsNotFound,
@@ -119,6 +119,24 @@ def _parser() -> argparse.ArgumentParser:
             default=0.0,
             help=f"probability of dropping a connection {when} processing",
         )
+    p.add_argument(
+        "--echo-request-id",
+        action="store_true",
+        help="keep a create's x-request-id as its job's requestId (AEP does not document it)",
+    )
+    p.add_argument(
+        "--patch-read-modify-write",
+        action="store_true",
+        help="apply dataset PATCHes as read, pause, write whole (concurrent ones lose tags)",
+    )
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="ACTION:METHOD:PATH[:STATUS][@SECONDS|xTIMES]",
+        help="a scripted fault, e.g. error:PATCH:/dataSets/:403 (every claim refused), "
+        "error:GET:/export/jobs/:503@30 (status reads down for 30 s), drop_after:PATCH:/dataSets/x1",
+    )
     p.add_argument("--seed", type=int, default=7, help="seed for fault and failure decisions")
     p.add_argument("--quiet", action="store_true", help="no request log")
     return p
@@ -181,8 +199,17 @@ def main(argv: list[str] | None = None) -> int:
         data_access_page_size=args.data_access_page_size,
         listing_lag=args.listing_lag,
         clock_offset=args.clock_offset,
+        echo_request_id=args.echo_request_id,
+        patch_read_modify_write=args.patch_read_modify_write,
     )
-    rates = FaultRates(
+    plan = FaultPlan(rates=FaultRates(), seed=args.seed)
+    try:
+        for spec in args.fault:
+            plan.add(parse_fault(spec))
+    except ValueError as exc:
+        print(f"aep-sandbox: {exc}", file=sys.stderr)
+        return 2
+    plan.rates = FaultRates(
         throttle=args.throttle_rate,
         error=args.error_rate,
         drop_before=args.drop_before_rate,
@@ -196,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         config,
         openapi_dir=openapi_dir,
         state_file=args.state_file,
-        faults=FaultPlan(rates=rates, seed=args.seed),
+        faults=plan,
         seed=args.seed,
     )
     try:

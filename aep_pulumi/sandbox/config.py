@@ -34,6 +34,15 @@ class SandboxConfig:
     export_part_bytes: int = 0
     # Data Access pages (the API's maximum is 100).
     data_access_page_size: int = 100
+    # Put the create request's `x-request-id` header in the job's `requestId`. AEP documents
+    # `requestId` only as "an optional ID ... to identify the request": off, as hard as AEP.
+    echo_request_id: bool = False
+    # Apply a dataset's JSON Patch as a read, a pause and a write of the whole record (last
+    # writer wins: concurrent PATCHes can undo each other's tags), as an undocumented Catalog
+    # might. Off: each PATCH is applied atomically.
+    patch_read_modify_write: bool = False
+    # The pause between the read and the write of such a PATCH (seconds).
+    patch_rmw_pause: float = 0.05
     # Seconds before a new job shows in listings (`GET /export/jobs/{id}` knows it at once).
     listing_lag: float = 1.0
     # Seconds AEP's clock runs ahead of the machine's (negative: behind): `Date` headers and

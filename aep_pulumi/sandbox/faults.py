@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -37,6 +38,15 @@ class ScriptedFault:
     retry_after_header: float | None = None
     latency_ms: int = 0
     times: int = 1
+    # When set: every matching request gets the fault for this many seconds from when the
+    # fault was added (an outage), whatever ``times`` says.
+    seconds: float | None = None
+    # Matching requests let through before the fault starts (e.g. a claim PATCH after a probe).
+    skip: int = 0
+    added_at: float = field(default_factory=time.monotonic)
+
+    def expired(self) -> bool:
+        return self.seconds is not None and time.monotonic() - self.added_at > self.seconds
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -88,11 +98,19 @@ class FaultPlan:
     def pick(self, method: str, path: str) -> ScriptedFault | None:
         """The fault to apply to this request, if any (scripted faults first)."""
         with self._lock:
+            for fault in [f for f in self.script if f.expired()]:
+                self.script.remove(fault)
             for fault in self.script:
                 if fault.matches(method, path):
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self.script.remove(fault)
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        if fault.seconds is not None:
+                            fault.added_at = time.monotonic()
+                        continue
+                    if fault.seconds is None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.script.remove(fault)
                     return fault
             r = self.rates
             roll = self._rng.random
@@ -116,3 +134,37 @@ class FaultPlan:
     def describe(self) -> dict[str, Any]:
         with self._lock:
             return {"rates": asdict(self.rates), "script": [asdict(f) for f in self.script]}
+
+
+def parse_fault(spec: str) -> ScriptedFault:
+    """``ACTION:METHOD:PATH[:STATUS][@SECONDS|xTIMES]`` (the ``--fault`` option) as a fault.
+
+    ``@30`` keeps it for 30 seconds from the start, ``x3`` for three matching requests (the
+    default is one)."""
+    seconds: float | None = None
+    times = 1
+    body = spec
+    try:
+        if "@" in body:
+            body, _, rest = body.rpartition("@")
+            seconds = float(rest)
+        elif "x" in body.rsplit(":", 1)[-1]:
+            body, _, rest = body.rpartition("x")
+            times = int(rest)
+        parts = body.split(":")
+        if len(parts) not in (3, 4):
+            raise ValueError("expected ACTION:METHOD:PATH[:STATUS]")
+        action, method, path = parts[:3]
+        status = int(parts[3]) if len(parts) == 4 else 503
+    except ValueError as exc:
+        raise ValueError(f"--fault {spec!r}: {exc}") from None
+    if action not in ACTIONS:
+        raise ValueError(f"--fault {spec!r}: unknown action; expected one of {', '.join(ACTIONS)}")
+    return ScriptedFault(
+        action,
+        method=method or None,
+        path_contains=path or None,
+        status=status,
+        times=times,
+        seconds=seconds,
+    )

@@ -111,9 +111,15 @@ class JobBook(abc.ABC):
     # ------------------------------------------------------------ our jobs
 
     def create_job(
-        self, sandbox: str, body: dict[str, Any], org: str, rng_value: float
+        self,
+        sandbox: str,
+        body: dict[str, Any],
+        org: str,
+        rng_value: float,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
-        """A new job for a ``POST /export/jobs`` body; returns its record."""
+        """A new job for a ``POST /export/jobs`` body; returns its record. ``request_id``: the
+        request's ``x-request-id``, kept as the job's ``requestId`` when ``echo_request_id``."""
         cfg = self.config
         requested_fields = [f for f in (body.get("fields") or "").split(",") if f]
         will_fail = rng_value < cfg.fail_rate or any(
@@ -156,7 +162,8 @@ class JobBook(abc.ABC):
                 "mergePolicy": body.get("mergePolicy")
                 or {"id": "timestampOrdered-none-mp", "version": 1},
                 "status": "NEW",
-                "requestId": uuid.uuid4().hex,
+                "requestId": (request_id if cfg.echo_request_id and request_id else None)
+                or uuid.uuid4().hex,
                 "computeGatewayJobId": {},
                 "metrics": {"totalTime": {"startTimeInMs": now}},
                 "destination": dest,

@@ -72,7 +72,11 @@ class ExportJobRoutes(AppParts):
                 "UPS-422-004",
             )
         job = self.store.create_job(
-            sandbox, body, request.headers["x-gw-ims-org-id"], self.rng.random()
+            sandbox,
+            body,
+            request.headers["x-gw-ims-org-id"],
+            self.rng.random(),
+            request.headers.get("x-request-id"),
         )
         return json_response(job, 200, {"X-Location": f"{UPS}/export/jobs/{job['id']}"})
 

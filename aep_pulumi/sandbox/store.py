@@ -231,17 +231,22 @@ class Store(JobBook):
         self, sandbox: str, dataset_id: str, operations: list[Any]
     ) -> str | None:
         """Apply an RFC 6902 patch to a dataset's name, description and tags, all or nothing.
-        Returns why it was refused (``None``: applied); an unknown dataset raises KeyError."""
+        Returns why it was refused (``None``: applied); an unknown dataset raises KeyError.
+
+        With ``patch_read_modify_write`` the record is read, patched after a pause and written
+        whole: a PATCH that overlaps another undoes its changes (last writer wins)."""
+        for op in operations:
+            path = op.get("path") if isinstance(op, dict) else None
+            if not isinstance(path, str) or not path.startswith(PATCHABLE):
+                return f"cannot patch {str(path)[:60]!r}: only /name, /description, /tags"
+        with self.lock:
+            editable = self._editable(self.space(sandbox).datasets[dataset_id])
+        if self.config.patch_read_modify_write:
+            time.sleep(self.config.patch_rmw_pause)
         with self.lock:
             record = self.space(sandbox).datasets[dataset_id]
-            for op in operations:
-                path = op.get("path") if isinstance(op, dict) else None
-                if not isinstance(path, str) or not path.startswith(PATCHABLE):
-                    return f"cannot patch {str(path)[:60]!r}: only /name, /description, /tags"
-            editable = {
-                k: json.loads(json.dumps(record.get(k))) for k in ("name", "description", "tags")
-            }
-            editable["tags"] = editable["tags"] or {}
+            if not self.config.patch_read_modify_write:
+                editable = self._editable(record)
             try:
                 patched = jsonpatch.apply_patch(editable, operations)
             except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
@@ -250,6 +255,14 @@ class Store(JobBook):
             self._touch(record)
         self.save()
         return None
+
+    @staticmethod
+    def _editable(record: dict[str, Any]) -> dict[str, Any]:
+        editable = {
+            k: json.loads(json.dumps(record.get(k))) for k in ("name", "description", "tags")
+        }
+        editable["tags"] = editable["tags"] or {}
+        return editable
 
     def _touch(self, record: dict[str, Any]) -> None:
         record["updated"] = max(self.now_ms(), int(record["updated"]) + 1)

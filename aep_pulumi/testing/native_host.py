@@ -80,9 +80,11 @@ class NativeHost(PluginProcess):
 
     # ------------------------------------------------------------ conversions
 
-    @staticmethod
-    def urn(kind: str, name: str) -> str:
-        return f"urn:pulumi:test::aep-test::aep:index:{TYPES[kind]}::{name}"
+    # The stack its URNs name (a second host with another stack plays a second stack).
+    stack = "test"
+
+    def urn(self, kind: str, name: str) -> str:
+        return f"urn:pulumi:{self.stack}::aep-test::aep:index:{TYPES[kind]}::{name}"
 
     @staticmethod
     def _wire(kind: str, props: dict[str, Any]) -> Any:

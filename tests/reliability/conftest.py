@@ -84,6 +84,8 @@ def _clean(faulty_sandbox: SandboxHandle) -> None:
     faulty_sandbox.app.faults.clear()
     faulty_sandbox.app.config.job_duration = 0.4
     faulty_sandbox.app.config.echo_request = False
+    faulty_sandbox.app.config.echo_request_id = False
+    faulty_sandbox.app.config.patch_read_modify_write = False
     faulty_sandbox.app.config.listing_lag = LISTING_LAG
     faulty_sandbox.app.config.clock_offset = 0.0
 
@@ -136,7 +138,7 @@ class Scenario:
         **props: Any,
     ) -> dict[str, Any] | None:
         host = host or self.host
-        props.setdefault("owner", f"org/project/stack/{name}")
+        props.setdefault("owner", f"org/aep-test/test/{name}")
         inputs, failures = host.check(
             "job", name, {"dataset_id": dataset_id, "fields": ["identities.id"], **props}
         )

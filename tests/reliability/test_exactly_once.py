@@ -13,7 +13,7 @@ from aep_pulumi.core.payloads import export_job_request
 from aep_pulumi.testing import provider_host_for
 from aep_pulumi.testing.provider_host import ProviderHost
 
-from .conftest import Scenario
+from .conftest import Scenario, reliability_host
 from .test_faults import UNRESOLVED, clean_error, ok
 
 Make = Callable[[], Scenario]
@@ -40,18 +40,37 @@ def test_lost_answer_never_adopts_a_different_sibling(scenario: Make, echo: bool
     assert f"{int(vip['job_id'])}" not in s.errors[-1]
 
 
-def test_lost_answer_is_recognised_though_aep_does_not_echo_the_request(scenario: Make) -> None:
+@pytest.mark.parametrize("proof", [True, False], ids=["request id echoed", "no request id"])
+def test_lost_answer_is_adopted_only_on_proof(scenario: Make, proof: bool) -> None:
+    """The record does not echo the request. With the create's request id in its `requestId`
+    the job is adopted; without it, nothing tells it from another client's: it is named, not
+    adopted, and neither this create nor the next `up` submits again."""
     s, started = scenario(), time.monotonic()
+    s.sandbox.app.config.echo_request_id = proof
     dataset_id = s.dataset()
     assert dataset_id is not None
     s.inject("drop_after", "POST", "/export/jobs")
     job = s.job(dataset_id, "export", event_list={"fields": ["environment.browserDetails.name"]})
     result = s.record(
-        "lost answer, AEP does not echo the request", "POST /export/jobs (processed)", started
+        f"lost answer, AEP does not echo the request ({'request id echoed' if proof else 'no request id'})",
+        "POST /export/jobs (processed)",
+        started,
     )
-    ok(result)
-    assert job is not None and result.jobs_after == 1
-    assert "created all the same and is adopted" in s.host.log_text()
+    if proof:
+        ok(result)
+        assert job is not None and result.jobs_after == 1
+        assert "created all the same and is adopted" in s.host.log_text()
+        return
+    clean_error(result, "None was adopted")
+    (made,) = s.sandbox.state()["jobs"]
+    assert job is None and f"{made} (" in s.errors[-1] and result.orphans_named == 1
+    with reliability_host(s.sandbox) as next_up:
+        s.host = next_up
+        again = s.job(
+            dataset_id, "export", event_list={"fields": ["environment.browserDetails.name"]}
+        )
+    assert again is None and f"{made} (" in s.errors[-1]
+    assert list(s.sandbox.state()["jobs"]) == [made]
 
 
 def test_two_candidates_are_refused_and_nothing_is_submitted_again(scenario: Make) -> None:

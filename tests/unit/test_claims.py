@@ -78,17 +78,19 @@ def test_claims_of_many_creates_go_out_in_few_patches() -> None:
     import time
     from concurrent.futures import ThreadPoolExecutor
 
-    from aep_pulumi.core.registries import PatchBatches
+    from aep_pulumi.core.registries import Batches
 
-    batches = PatchBatches()
+    batches: Batches[list[dict[str, Any]], bool] = Batches()
     sent: list[list[dict[str, Any]]] = []
     lock = threading.Lock()
 
-    def patch(operations: list[dict[str, Any]]) -> bool:
+    def patch(items: list[list[dict[str, Any]]]) -> list[bool]:
+        operations = [op for ops in items for op in ops]
         time.sleep(0.05)
         with lock:
             sent.append(operations)
-        return not any(op["path"] == "/tags/bad" for op in operations)
+        ok = not any(op["path"] == "/tags/bad" for op in operations)
+        return [ok] * len(items)
 
     def claim(i: int) -> bool:
         path = "/tags/bad" if i == 77 else f"/tags/job-{i}"

@@ -1,18 +1,26 @@
-"""Finding the job a lost create made: candidates, siblings of the same run, creates in flight."""
+"""Finding the job a lost create made: candidates, and jobs this process holds."""
 
 from __future__ import annotations
 
-import threading
 import time
+from typing import Any
 
 import pytest
 
+from aep_pulumi.aep.models import ExportJob
+from aep_pulumi.core.claims import LostAnswer
 from aep_pulumi.core.inputs import check_export_job_inputs
 from aep_pulumi.core.payloads import export_job_request
-from aep_pulumi.core.reconcile import find_submitted_job
+from aep_pulumi.core.reconcile import jobs_since, look_alikes, unclaimed_look_alikes
 from aep_pulumi.core.registries import JobRegistry
-from aep_pulumi.errors import AepOwnershipError
 from aep_pulumi.testing import SandboxHandle
+
+
+def _found(
+    sandbox: SandboxHandle, body: dict[str, Any], since: int, exclude: set[int] | None = None
+) -> list[ExportJob]:
+    jobs = jobs_since(sandbox.client(), "prod", since)
+    return [job for job, _, _ in look_alikes(jobs, body, exclude=exclude or set())]
 
 
 def _submit(sandbox: SandboxHandle, dataset: str, **props: object) -> tuple[dict, int]:
@@ -32,60 +40,42 @@ def dataset(aep_sandbox_inprocess: SandboxHandle) -> str:
     )
 
 
-def test_one_look_alike_is_adopted_unless_another_create_is_in_flight(
-    aep_sandbox_inprocess: SandboxHandle, dataset: str
-) -> None:
+def test_one_look_alike_is_found(aep_sandbox_inprocess: SandboxHandle, dataset: str) -> None:
     since = int(time.time() * 1000) - 2000
     body, job_id = _submit(aep_sandbox_inprocess, dataset)
-    client = aep_sandbox_inprocess.client()
-    found = find_submitted_job(client, body, "prod", since)
-    assert found is not None and found.id == job_id
-    with pytest.raises(AepOwnershipError, match=f"export job {job_id}"):
-        find_submitted_job(client, body, "prod", since, others_in_flight=True)
+    assert [job.id for job in _found(aep_sandbox_inprocess, body, since)] == [job_id]
 
 
 def test_jobs_this_process_owns_are_never_candidates(
     aep_sandbox_inprocess: SandboxHandle, dataset: str
 ) -> None:
     since = int(time.time() * 1000) - 2000
-    body, sibling = _submit(aep_sandbox_inprocess, dataset, segments=[{"segment_id": "vip"}])
-    client = aep_sandbox_inprocess.client()
+    _, sibling = _submit(aep_sandbox_inprocess, dataset, segments=[{"segment_id": "vip"}])
     # Unechoed, the VIP sibling looks like an all-profiles request...
     all_profiles, _ = check_export_job_inputs({"dataset_id": dataset, "fields": ["identities.id"]})
     request = export_job_request(all_profiles).to_api()
-    assert find_submitted_job(client, request, "prod", since) is not None
+    assert _found(aep_sandbox_inprocess, request, since) != []
     # ...but a job this provider process created is not another resource's to adopt.
-    assert find_submitted_job(client, request, "prod", since, exclude={sibling}) is None
-    del body
+    assert _found(aep_sandbox_inprocess, request, since, exclude={sibling}) == []
 
 
-def test_two_look_alikes_are_refused_with_their_ids(
+def test_two_look_alikes_are_refused_with_their_ids_and_none_is_to_be_cancelled(
     aep_sandbox_inprocess: SandboxHandle, dataset: str
 ) -> None:
     since = int(time.time() * 1000) - 2000
     body, first = _submit(aep_sandbox_inprocess, dataset)
     _, second = _submit(aep_sandbox_inprocess, dataset)
-    with pytest.raises(AepOwnershipError) as raised:
-        find_submitted_job(aep_sandbox_inprocess.client(), body, "prod", since)
-    assert f"{first} (" in str(raised.value) and f"{second} (" in str(raised.value)
-    assert "not submitted again" in str(raised.value)
+    found = _found(aep_sandbox_inprocess, body, since)
+    theirs = [LostAnswer("aep-pulumi/lost-1", "p/other/export", "abc", since)]
+    message = str(unclaimed_look_alikes([(job, "same") for job in found], None, theirs))
+    assert f"{first} (" in message and f"{second} (" in message
+    assert "not submitted again" in message
+    # Another stack's lost answer may own one of them: never advise cancelling "the others".
+    assert "p/other/export" in message and "cancel the others" not in message
 
 
-def test_the_registry_waits_for_other_submits_to_the_same_dataset() -> None:
+def test_the_registry_knows_the_jobs_of_each_sandbox() -> None:
     registry = JobRegistry()
-    release = threading.Event()
-
-    def other_submit() -> None:
-        with registry.submitting("prod", "ds"):
-            release.wait(5)
-
-    thread = threading.Thread(target=other_submit)
-    thread.start()
-    time.sleep(0.05)
-    assert registry.wait_for_other_submits("prod", "ds", 0.1) is False
-    assert registry.wait_for_other_submits("prod", "other-dataset", 0.1) is True
-    release.set()
-    assert registry.wait_for_other_submits("prod", "ds", 5) is True
-    thread.join()
     registry.claim("prod", 7)
     assert registry.claimed("prod") == {7} and registry.claimed("dev") == set()
+    assert registry.sandboxes_of(7) == {"prod"}

@@ -1,0 +1,132 @@
+"""Claims read again a little after they were written and read back.
+
+How Catalog applies two PATCHes of one dataset at once is not documented. If it reads the
+record, patches it and writes it whole, a PATCH that read before ours and writes after our
+read-back undoes our claim although we saw it there. Such a PATCH ends within its own round
+trip, so a claim still there :data:`SETTLE` seconds after its read-back stays. The keeper reads
+each dataset's claims once more after that pause (one GET per dataset, however many claims),
+writes back any that vanished, and looks again after those. It works in one background thread;
+a wait (:mod:`.export_wait`, a waiting create) asks it to finish first (:meth:`settle`), so a
+stack's claims are checked before its `up` ends.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from ..errors import AepError
+from .claims import DatasetClaims
+from .context import Context
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# Seconds between a claim's read-back and the look that confirms it stayed.
+SETTLE = 1.0
+# Looks at one dataset before the keeper gives up on a claim that keeps vanishing.
+MAX_LOOKS = 5
+
+Mine = dict[int, tuple[str, str]]
+
+
+class ClaimKeeper:
+    """This process's claims, per dataset, and when each dataset is next looked at."""
+
+    def __init__(self, ctx: Context, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ctx = ctx
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._mine: dict[tuple[str, str], Mine] = {}
+        self._due: dict[tuple[str, str], tuple[float, int]] = {}
+        self._busy = 0
+        self._thread: threading.Thread | None = None
+
+    def written(self, sandbox: str, dataset_id: str, job_id: int, owner: str, request: str) -> None:
+        """A claim just read back: look at its dataset again after :data:`SETTLE` seconds."""
+        key = (sandbox, dataset_id)
+        with self._cond:
+            self._mine.setdefault(key, {})[int(job_id)] = (owner, request)
+            due, looks = self._due.get(key, (0.0, 0))
+            self._due[key] = (max(due, self.clock() + SETTLE), looks)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="claim-keeper", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def forget(self, sandbox: str, dataset_id: str, job_id: int) -> None:
+        """A claim released on purpose is not written back."""
+        with self._cond:
+            self._mine.get((sandbox, dataset_id), {}).pop(int(job_id), None)
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until every dataset has been looked at again; whether that happened."""
+        deadline = self.clock() + timeout
+        with self._cond:
+            while self._due or self._busy:
+                left = deadline - self.clock()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.5))
+        return True
+
+    def _next(self) -> tuple[tuple[str, str], int, Mine]:
+        with self._cond:
+            while True:
+                now = self.clock()
+                ready = [(due, key) for key, (due, _) in self._due.items() if due <= now]
+                if ready:
+                    key = min(ready)[1]
+                    _, looks = self._due.pop(key)
+                    self._busy += 1
+                    return key, looks, dict(self._mine.get(key, {}))
+                waits = [due - now for due, _ in self._due.values()]
+                self._cond.wait(min(waits) if waits else None)
+
+    def _run(self) -> None:
+        while True:
+            key, looks, mine = self._next()
+            try:
+                lost = self._look(key, mine)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    if lost and looks + 1 < MAX_LOOKS and key not in self._due:
+                        self._due[key] = (self.clock() + SETTLE, looks + 1)
+                    self._cond.notify_all()
+
+    def _look(self, key: tuple[str, str], mine: Mine) -> bool:
+        """Read one dataset's claims and write back this process's vanished ones."""
+        store = DatasetClaims(self.ctx, *key)
+        try:
+            tags = store.tags()
+        except AepError as exc:
+            self.ctx.log.warn(f"{exc}; the claims on dataset {key[1]} are looked at again later")
+            return True
+        lost = [
+            j for j, (owner, request) in mine.items() if not store.holds(tags, j, owner, request)
+        ]
+        for job_id in lost:
+            owner, request = mine[job_id]
+            self.ctx.log.warn(
+                f"the claim of export job {job_id} on dataset {key[1]} vanished after it was read "
+                "back (another PATCH of the dataset undid it); writing it again"
+            )
+            try:
+                store.claim(job_id, owner, request)
+            except AepError as exc:
+                self.ctx.log.warn(f"writing it again failed: {exc}")
+        return bool(lost)
+
+
+_LOCK = threading.Lock()
+
+
+def keeper(ctx: Context) -> ClaimKeeper:
+    """The context's keeper, made on first use."""
+    with _LOCK:
+        if ctx.keeper is None:
+            ctx.keeper = ClaimKeeper(ctx)
+        found: ClaimKeeper = ctx.keeper
+        return found

@@ -1,0 +1,146 @@
+"""How an export job that a create will not keep ends, and the last look that decides it.
+
+The rule: **a job whose end was not seen is never deleted.** A wait that ends without seeing
+the job end (its deadline passed, AEP refused a status read, the job vanished from the record)
+looks once more: the job, then its batches in Catalog (another service, which may answer while
+the job's does not). Only a job seen running, or seen FAILED, is cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
+from ..errors import (
+    AepClaimsError,
+    AepError,
+    AepJobFailedError,
+    AepPartialState,
+    AepWaitTimeoutError,
+)
+from .claims import DatasetClaims
+from .context import Context
+from .forgotten import DONE, GONE, batch_verdict, judged_batches
+from .job_state import describe_job_errors, job_outputs
+
+if TYPE_CHECKING:
+    from ..aep.models import ExportJob
+
+
+def discard(ctx: Context, job_id: int, sandbox: str, dataset_id: str | None) -> str:
+    """Cancel/delete a job seen running or FAILED that the create will not keep, and release
+    its claim; what happened, for the error message."""
+    try:
+        ctx.client().cancel_export_job(job_id, sandbox=sandbox)
+    except AepError as exc:
+        return f"cancelling it failed too ({exc}); job {job_id} may still exist in AEP"
+    if dataset_id:
+        DatasetClaims(ctx, sandbox, dataset_id).release(job_id)
+    return f"job {job_id} was cancelled and deleted in AEP"
+
+
+def server_time_text(ctx: Context) -> str:
+    """AEP's time now, as the latest answer told it (ISO 8601, seconds)."""
+    ms = ctx.client().server_now_ms()
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).isoformat(
+        timespec="seconds"
+    )
+
+
+def final_look(ctx: Context, sandbox: str, job: ExportJob) -> tuple[ExportJob | None, str]:
+    """The job as AEP tells it now (``None`` when nothing tells), and what was seen when."""
+    try:
+        now = ctx.client().get_export_job(job.id, sandbox=sandbox)
+    except AepError as exc:
+        looked = f"reading export job {job.id} failed at {server_time_text(ctx)} ({exc})"
+    else:
+        return now, f"export job {job.id} was {now.status} at {server_time_text(ctx)}"
+    try:
+        verdict, statuses = batch_verdict(ctx, sandbox, judged_batches(job_outputs(job)))
+    except AepError as batch_error:
+        return None, f"{looked}, and so did reading its batch ({batch_error})"
+    told = ", ".join(statuses) or "unknown"
+    if verdict == DONE:
+        done = job.model_copy(update={"status": STATUS_SUCCEEDED})
+        return done, f"{looked}, but its batch is {told}: the export happened"
+    if verdict == GONE:
+        return job.model_copy(update={"status": STATUS_FAILED}), f"{looked}; its batch is {told}"
+    return None, f"{looked}, and its batch is {told}"
+
+
+@dataclass
+class Ending:
+    """The end of one create's job, when the create did not see it end (or cannot claim it).
+
+    ``state_of`` gives the state a front door that records partial state keeps."""
+
+    ctx: Context
+    sandbox: str
+    dataset_id: str
+    state_of: Callable[[ExportJob], dict[str, Any]]
+
+    def left_unseen(self, job: ExportJob, why: str, *, claimed: bool = True) -> AepError:
+        """A job whose end was not seen is kept: the native door holds it in the stack
+        (partial state); the dynamic door fails naming it, and its claim stays, so the next
+        `pulumi up` adopts it instead of exporting again."""
+        message = (
+            f"{why}; export job {job.id} was left as it is in AEP (its end was not seen, so it "
+            "was not cancelled)"
+        )
+        if self.ctx.partial_state:
+            return AepPartialState(
+                f"{message}: the stack holds it and the next `pulumi up` waits for it",
+                object_id=str(job.id),
+                state=self.state_of(job),
+            )
+        if claimed:
+            return AepError(
+                f"{message}: its claim on dataset {self.dataset_id} stays, so the next "
+                "`pulumi up` adopts it instead of exporting again",
+                operation="create export job",
+            )
+        return AepError(
+            f"{message}: it is not claimed, so the next `pulumi up` cannot know it is this "
+            f"resource's. Adopt it by id (`ProfileExportJob.get(name, '{job.id}')`) or cancel "
+            f"it (DELETE /data/core/ups/export/jobs/{job.id}) before running `pulumi up` again",
+            operation="create export job",
+        )
+
+    def settle(self, job: ExportJob, why: str, hint: str = "") -> ExportJob:
+        """The wait ended without seeing the job end: look once more. SUCCEEDED: the create
+        succeeds (returned); FAILED or seen running: cancelled and its claim released; not
+        seen: kept (:meth:`left_unseen`)."""
+        now, seen = final_look(self.ctx, self.sandbox, job)
+        if now is None:
+            raise self.left_unseen(job, f"{why}; {seen}")
+        if now.status == STATUS_SUCCEEDED:
+            self.ctx.log.warn(f"{why}; {seen}: it finished late, and the create succeeds")
+            return now
+        cleanup = discard(self.ctx, job.id, self.sandbox, self.dataset_id)
+        if now.status == STATUS_FAILED:
+            raise AepJobFailedError(
+                f"export job {job.id} FAILED: {describe_job_errors(now)}; {cleanup}",
+                request_id=now.request_id,
+            )
+        raise AepWaitTimeoutError(f"{why}; {seen}; {cleanup}{hint}")
+
+    def unclaimed(self, job: ExportJob, exc: AepClaimsError) -> ExportJob:
+        """A job submitted whose claim cannot be written: nothing would stop the next `up`
+        from exporting it again, so it does not run on unprotected: cancelled when seen
+        running, kept when it already SUCCEEDED (the state holds it), named when unreadable."""
+        try:
+            now = self.ctx.client().get_export_job(job.id, sandbox=self.sandbox)
+        except AepError as read_error:
+            raise self.left_unseen(
+                job,
+                f"{exc.message}, and reading the job failed too ({read_error})",
+                claimed=False,
+            ) from None
+        if now.status == STATUS_SUCCEEDED:
+            self.ctx.log.warn(f"{exc.message}; export job {job.id} has already SUCCEEDED: kept")
+            return now
+        cleanup = discard(self.ctx, job.id, self.sandbox, self.dataset_id)
+        raise exc.with_message(f"{exc.message}; export job {job.id} was {now.status}: {cleanup}")
