@@ -1,4 +1,4 @@
-"""Each exactly-once mechanism (#15) removed in turn, in a copy of the tree; the test that must
+"""Each exactly-once mechanism (#15, #23) removed in turn, in a copy of the tree; the test that must
 catch its absence is run there and must fail. Nothing in this checkout is written.
 
     python scripts/mutations.py            # every mutation
@@ -17,6 +17,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1]
 T = "tests/reliability/test_timing.py::"
+W = "tests/reliability/test_without_luck.py::"
 # (label, file, code, its replacement, the tests that must fail without it)
 MUTATIONS = [
     (
@@ -25,13 +26,6 @@ MUTATIONS = [
         "        return resolve(exc)\n\n\ndef find_dataset_by_token",
         "        return attempt()\n\n\ndef find_dataset_by_token",
         [T + "test_a_lost_answer_waits_for_a_lagging_listing"],
-    ),
-    (
-        "other stacks' claims ignored",
-        "aep_pulumi/core/reconcile.py",
-        "self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox) | set(claims)",
-        "self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox)",
-        [T + "test_two_stacks_never_adopt_each_others_job"],
     ),
     (
         "the local clock trusted",
@@ -81,9 +75,121 @@ MUTATIONS = [
     (
         "an interrupted up's own claimed job not adopted",
         "aep_pulumi/core/earlier_runs.py",
-        "        adopted = self._claimed_by_me(claims, exclude)\n",
+        "        adopted = self._claimed_by_me(claims, exclude, listed)\n",
         "        adopted = None\n",
         [T + "test_the_next_up_adopts_the_job_an_interrupted_up_left"],
+    ),
+    (
+        "a claim's read-back skipped",
+        "aep_pulumi/core/claims.py",
+        "                if present(tags, writes[i].expected):\n",
+        "                if True:\n",
+        [W + "test_a_claim_that_cannot_be_written_after_the_post_cancels_the_job"],
+    ),
+    (
+        "other stacks' claims ignored by a search without proof",
+        "aep_pulumi/core/reconcile.py",
+        "self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox) | set(claims)",
+        "self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox)",
+        [W + "test_another_stacks_claimed_job_is_never_a_candidate"],
+    ),
+    (
+        "no last look at the deadline",
+        "aep_pulumi/core/job_ending.py",
+        "        now, seen = final_look(self.ctx, self.sandbox, job)\n",
+        "        now, seen = job, 'not looked'\n",
+        [W + "test_a_job_that_succeeded_during_a_status_outage_is_kept_at_its_deadline"],
+    ),
+    (
+        "a job whose end was not seen is deleted",
+        "aep_pulumi/core/job_ending.py",
+        "        if now is None:\n            raise self.left_unseen(job, f\"{why}; {seen}\")\n",
+        "        if now is None:\n            now = job\n",
+        [W + "test_a_job_whose_end_was_not_seen_is_kept_and_the_next_up_adopts_it"],
+    ),
+    (
+        "unreadable claims read as none",
+        "aep_pulumi/core/claims.py",
+        "        except AepClaimsError as exc:\n            if self.required:\n                raise\n",
+        "        except AepClaimsError as exc:\n            if False:\n                raise\n",
+        [W + "test_claims_that_cannot_be_read_stop_the_create_and_adopt_nothing"],
+    ),
+    (
+        "no check that the dataset can be tagged",
+        "aep_pulumi/core/claims.py",
+        "        if not self.required:\n            return\n\n        def probe",
+        "        if True:\n            return\n\n        def probe",
+        [W + "test_a_dataset_that_cannot_be_tagged_stops_the_create_before_anything_is_exported"],
+    ),
+    (
+        "a claim that cannot be written only warns",
+        "aep_pulumi/core/claims.py",
+        "        if self.required:\n            raise AepClaimsError(message)\n",
+        "        if False:\n            raise AepClaimsError(message)\n",
+        [W + "test_a_claim_that_cannot_be_written_after_the_post_cancels_the_job"],
+    ),
+    (
+        "a 409 on a claim not tried again",
+        "aep_pulumi/core/claims.py",
+        "            return str(exc), exc.status == 409\n",
+        "            return str(exc), False\n",
+        [W + "test_a_claim_refused_once_or_answered_lost_is_read_back"],
+    ),
+    (
+        "claims not looked at again after their read-back",
+        "aep_pulumi/core/claims.py",
+        "            keeper(self.ctx).written(self.sandbox, self.dataset_id, job_id, owner, request)\n",
+        "            pass\n",
+        [W + "test_two_stacks_claiming_at_once_on_a_read_modify_write_catalog_lose_no_claim"],
+    ),
+    (
+        "a discarded job keeps its claim",
+        "aep_pulumi/core/job_ending.py",
+        "    if dataset_id:\n        DatasetClaims(ctx, sandbox, dataset_id).release(job_id)\n",
+        "    pass\n",
+        [W + "test_a_discarded_job_releases_its_claim"],
+    ),
+    (
+        "stale claims read one by one",
+        "aep_pulumi/core/earlier_runs.py",
+        "        if claim.at_ms is not None and now - claim.at_ms > LISTING_GRACE_MS:\n",
+        "        if False:\n",
+        [W + "test_stale_claims_are_pruned_with_one_listing_and_one_patch"],
+    ),
+    (
+        "adoption by id writes no claim",
+        "aep_pulumi/core/adoption.py",
+        "        store.claim(job_id, ADOPTED_OWNER, \"\")\n",
+        "        pass\n",
+        [W + "test_adopting_a_job_by_id_claims_it"],
+    ),
+    (
+        "a look-alike adopted without proof",
+        "aep_pulumi/core/reconcile.py",
+        "        proven = self.proven(found)\n        if proven is not None:\n            return proven\n",
+        "        proven = found[0][0] if len(found) == 1 else None\n        if proven is not None:\n            return proven\n",
+        [W + "test_a_foreign_identical_job_is_never_adopted_for_a_lost_answer"],
+    ),
+    (
+        "another backend's claim taken for this stack's",
+        "aep_pulumi/core/claim_tags.py",
+        "    if isinstance(claim, Claim) and claim.backend and backend and claim.backend != backend:\n",
+        "    if False:\n",
+        [W + "test_the_same_names_on_another_backend_never_adopt_each_others_job"],
+    ),
+    (
+        "a claim of 0.1.0 not recognised",
+        "aep_pulumi/core/claim_tags.py",
+        "    return legacy and claim.owner.partition(\"/\")[2] == identity\n",
+        "    return False\n",
+        [W + "test_a_claim_of_0_1_0_or_of_the_other_door_is_this_resources_own"],
+    ),
+    (
+        "a renamed stack keeps the old name in its claim",
+        "aep_pulumi/core/export_job.py",
+        "            self._move_claim(id_, olds, str(inputs[\"owner\"]), sandbox)\n",
+        "            pass\n",
+        [W + "test_a_renamed_stack_moves_its_claim"],
     ),
     (
         "leftovers of the same request not named",

@@ -22,6 +22,7 @@ from typing import Any
 from . import parquet_files, population
 from .ahead import AheadOfTime
 from .config import SandboxConfig, Space
+from .foreign import foreign_job_record
 
 # A job's files: (file id, its Catalog record) for each dataset file of each of its batches.
 JobFiles = list[tuple[str, dict[str, Any]]]
@@ -80,31 +81,9 @@ class JobBook(abc.ABC):
             created = self.now_ms() if created_ms is None else int(created_ms)
             self.next_job_id += 1
             job_id = self.next_job_id
-            space.jobs[job_id] = {
-                "profileInstanceId": "ups",
-                "jobType": "BATCH",
-                "id": job_id,
-                "schema": {"name": "_xdm.context.profile"},
-                "mergePolicy": {"id": "timestampOrdered-none-mp", "version": 1},
-                "status": "NEW",
-                "requestId": uuid.uuid4().hex,
-                "computeGatewayJobId": {},
-                "metrics": {"totalTime": {"startTimeInMs": created}},
-                "destination": {
-                    "datasetId": "foreign" + uuid.uuid4().hex[:17],
-                    "segmentPerBatch": False,
-                    "batchId": uuid.uuid4().hex,
-                },
-                "updateTime": created,
-                "imsOrgId": "OTHERCLIENT@AdobeOrg",
-                "creationTime": created,
-                "_request": {},
-                "_duration": 3600.0 if running else 0.0,
-                "_fail": self.rng.random() < 0.2,
-                "_odd": False,
-                "_done": False,
-                "_foreign": True,
-            }
+            space.jobs[job_id] = foreign_job_record(
+                job_id, created, running=running, failing=self.rng.random() < 0.2
+            )
             bisect.insort(space.order, (created, job_id))
         return job_id
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from pulumi.runtime.proto import provider_pb2
 
 from aep_pulumi.core.claims import (
     CLAIM_PREFIX,
@@ -471,3 +472,42 @@ def test_a_foreign_identical_job_is_never_adopted_for_a_lost_answer(
 
 def _fingerprint(dataset_id: str) -> str:
     return request_fingerprint(api_body(dataset_id), None)
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_another_stacks_claimed_job_is_never_a_candidate(scenario: Make, door: str) -> None:
+    """Stack A's job of the same request is claimed; stack B's POST never reached AEP: B's
+    search finds nothing of its own, and never names A's job as possibly B's."""
+    with on_door(scenario, door, "stack-b") as s:
+        dataset_id = existing_dataset(s)
+        with door_host(door, s.sandbox, "stack-a") as stack_a:
+            a = s.job(dataset_id, host=stack_a, owner=owner_input("export", "stack-a"))
+        assert a is not None
+        s.inject("drop_before", "POST", "/export/jobs")
+        assert s.job(dataset_id, owner=owner_input("export", "stack-b")) is None
+    assert "may still appear" in s.errors[-1]
+    assert f"{int(a['job_id'])} (" not in s.errors[-1]
+
+
+def test_a_renamed_stack_moves_its_claim(scenario: Make) -> None:
+    """`pulumi stack rename dev dev2` changes the dynamic door's `owner` input: the next `up`
+    updates the job in place (no export) and its claim names the new stack."""
+    with on_door(scenario, "dynamic") as s:
+        dataset_id = existing_dataset(s)
+        out = s.job(dataset_id, owner=owner_input("export", "dev"))
+        assert out is not None, s.errors
+        job_id = str(int(out["job_id"]))
+        news, _ = s.host.check(
+            "job",
+            "export",
+            {
+                "dataset_id": dataset_id,
+                "fields": ["identities.id"],
+                "owner": owner_input("export", "dev2"),
+            },
+        )
+        diff = s.host.diff("job", "export", job_id, out, news)
+        assert list(diff.replaces) == [] and diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+        s.host.update("job", "export", job_id, out, news)
+    assert claims_of(s, dataset_id) == {int(job_id): "aep-test/dev2/export"}
+    assert list(live_jobs(s)) == [int(job_id)]
