@@ -103,7 +103,7 @@ MUTATIONS = [
     (
         "a job whose end was not seen is deleted",
         "aep_pulumi/core/job_ending.py",
-        "        if now is None:\n            raise self.left_unseen(job, f\"{why}; {seen}\")\n",
+        '        if now is None:\n            raise self.left_unseen(job, f"{why}; {seen}")\n',
         "        if now is None:\n            now = job\n",
         [W + "test_a_job_whose_end_was_not_seen_is_kept_and_the_next_up_adopts_it"],
     ),
@@ -138,8 +138,8 @@ MUTATIONS = [
     (
         "claims not looked at again after their read-back",
         "aep_pulumi/core/claims.py",
-        "            keeper(self.ctx).written(self.sandbox, self.dataset_id, job_id, owner, request)\n",
-        "            pass\n",
+        "                keeper(self.ctx).written(self.sandbox, self.dataset_id, job_id, owner, request)\n",
+        "                pass\n",
         [W + "test_two_stacks_claiming_at_once_on_a_read_modify_write_catalog_lose_no_claim"],
     ),
     (
@@ -159,7 +159,7 @@ MUTATIONS = [
     (
         "adoption by id writes no claim",
         "aep_pulumi/core/adoption.py",
-        "        store.claim(job_id, ADOPTED_OWNER, \"\")\n",
+        '        store.claim(job_id, ADOPTED_OWNER, "")\n',
         "        pass\n",
         [W + "test_adopting_a_job_by_id_claims_it"],
     ),
@@ -180,14 +180,14 @@ MUTATIONS = [
     (
         "a claim of 0.1.0 not recognised",
         "aep_pulumi/core/claim_tags.py",
-        "    return legacy and claim.owner.partition(\"/\")[2] == identity\n",
+        '    return legacy and claim.owner.partition("/")[2] == identity\n',
         "    return False\n",
         [W + "test_a_claim_of_0_1_0_or_of_the_other_door_is_this_resources_own"],
     ),
     (
         "a renamed stack keeps the old name in its claim",
         "aep_pulumi/core/export_job.py",
-        "            self._move_claim(id_, olds, str(inputs[\"owner\"]), sandbox)\n",
+        '            self._move_claim(id_, olds, str(inputs["owner"]), sandbox)\n',
         "            pass\n",
         [W + "test_a_renamed_stack_moves_its_claim"],
     ),

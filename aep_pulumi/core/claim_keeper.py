@@ -12,6 +12,7 @@ stack's claims are checked before its `up` ends.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 SETTLE = 1.0
 # Looks at one dataset before the keeper gives up on a claim that keeps vanishing.
 MAX_LOOKS = 5
+# How long a claim queued by a create that does not wait lingers for others to share its PATCH.
+LINGER = 0.5
 
 Mine = dict[int, tuple[str, str]]
 
@@ -39,6 +42,8 @@ class ClaimKeeper:
         self.clock = clock
         self._cond = threading.Condition()
         self._mine: dict[tuple[str, str], Mine] = {}
+        # Claims of creates that did not wait, to be written (in one PATCH per dataset).
+        self._queued: dict[tuple[str, str], Mine] = {}
         self._due: dict[tuple[str, str], tuple[float, int]] = {}
         self._busy = 0
         self._thread: threading.Thread | None = None
@@ -50,18 +55,34 @@ class ClaimKeeper:
             self._mine.setdefault(key, {})[int(job_id)] = (owner, request)
             due, looks = self._due.get(key, (0.0, 0))
             self._due[key] = (max(due, self.clock() + SETTLE), looks)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="claim-keeper", daemon=True)
-                self._thread.start()
+            self._start()
             self._cond.notify_all()
+
+    def queue(self, sandbox: str, dataset_id: str, job_id: int, owner: str, request: str) -> None:
+        """A claim to write soon, with the others queued on the dataset by then (a create that
+        does not wait holds its thread for its POST only; the state holds its job)."""
+        key = (sandbox, dataset_id)
+        with self._cond:
+            self._queued.setdefault(key, {})[int(job_id)] = (owner, request)
+            due, looks = self._due.get(key, (float("inf"), 0))
+            self._due[key] = (min(due, self.clock() + LINGER), looks)
+            self._start()
+            self._cond.notify_all()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="claim-keeper", daemon=True)
+            self._thread.start()
 
     def forget(self, sandbox: str, dataset_id: str, job_id: int) -> None:
         """A claim released on purpose is not written back."""
         with self._cond:
             self._mine.get((sandbox, dataset_id), {}).pop(int(job_id), None)
+            self._queued.get((sandbox, dataset_id), {}).pop(int(job_id), None)
 
     def settle(self, timeout: float = 30.0) -> bool:
-        """Wait until every dataset has been looked at again; whether that happened."""
+        """Wait until every queued claim is written and every dataset has been looked at
+        again; whether that happened."""
         deadline = self.clock() + timeout
         with self._cond:
             while self._due or self._busy:
@@ -71,7 +92,7 @@ class ClaimKeeper:
                 self._cond.wait(min(left, 0.5))
         return True
 
-    def _next(self) -> tuple[tuple[str, str], int, Mine]:
+    def _next(self) -> tuple[tuple[str, str], int, Mine, Mine]:
         with self._cond:
             while True:
                 now = self.clock()
@@ -80,21 +101,43 @@ class ClaimKeeper:
                     key = min(ready)[1]
                     _, looks = self._due.pop(key)
                     self._busy += 1
-                    return key, looks, dict(self._mine.get(key, {}))
+                    queued = self._queued.pop(key, {})
+                    return key, looks, dict(self._mine.get(key, {})), queued
                 waits = [due - now for due, _ in self._due.values()]
                 self._cond.wait(min(waits) if waits else None)
 
     def _run(self) -> None:
         while True:
-            key, looks, mine = self._next()
+            key, looks, mine, queued = self._next()
             try:
-                lost = self._look(key, mine)
+                lost = self._write(key, queued) if queued else self._look(key, mine)
             finally:
                 with self._cond:
                     self._busy -= 1
                     if lost and looks + 1 < MAX_LOOKS and key not in self._due:
                         self._due[key] = (self.clock() + SETTLE, looks + 1)
                     self._cond.notify_all()
+
+    def _write(self, key: tuple[str, str], queued: Mine) -> bool:
+        """Write the queued claims of one dataset (read back, then looked at again later);
+        whether any must be tried again."""
+        store = DatasetClaims(self.ctx, *key)
+        try:
+            failed = store.claim_many(
+                [(j, owner, request) for j, (owner, request) in queued.items()]
+            )
+        except AepError as exc:
+            failed = str(exc)
+        if failed is None:
+            return False
+        self.ctx.log.warn(
+            f"claims of export job(s) {', '.join(map(str, sorted(queued)))} on dataset {key[1]} "
+            f"could not be written yet ({failed}); trying again (the stack's state holds them)"
+        )
+        with self._cond:
+            for job_id, entry in queued.items():
+                self._mine.setdefault(key, {})[job_id] = entry
+        return True
 
     def _look(self, key: tuple[str, str], mine: Mine) -> bool:
         """Read one dataset's claims and write back this process's vanished ones."""
@@ -123,10 +166,17 @@ class ClaimKeeper:
 _LOCK = threading.Lock()
 
 
+# How long a provider process that is ending gives its queued claims (the engine interrupts a
+# plugin and kills it five seconds later).
+AT_EXIT = 4.0
+
+
 def keeper(ctx: Context) -> ClaimKeeper:
-    """The context's keeper, made on first use."""
+    """The context's keeper, made on first use. A process that ends (the engine interrupts its
+    plugins once the `up` is over) first writes the claims still queued."""
     with _LOCK:
         if ctx.keeper is None:
             ctx.keeper = ClaimKeeper(ctx)
+            atexit.register(ctx.keeper.settle, AT_EXIT)
         found: ClaimKeeper = ctx.keeper
         return found

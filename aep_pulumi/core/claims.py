@@ -238,24 +238,36 @@ class DatasetClaims:
         """Say that ``owner`` holds ``job_id`` (and that a lost answer is resolved), read back,
         and read again a little later (:mod:`.claim_keeper`). :class:`AepClaimsError` when it
         cannot be written, unless ``aep:requireClaims`` is false."""
-        value = claim_value(owner, request, self.backend, self.ctx.client().server_now_ms())
-        operations: list[dict[str, Any]] = [
-            {"op": "add", "path": tag_path(claim_tag(job_id)), "value": value}
-        ]
-        if resolves is not None:
-            operations.extend(removal(tag_path(resolves.tag)))
-        expected = {claim_tag(job_id): identifying(value)}
-        failed = self._write(_Write(operations, expected), "claim export jobs")
+        extra = removal(tag_path(resolves.tag)) if resolves is not None else []
+        failed = self.claim_many([(job_id, owner, request)], extra)
         if failed is None:
-            from .claim_keeper import keeper  # here: the keeper builds on this module
-
-            keeper(self.ctx).written(self.sandbox, self.dataset_id, job_id, owner, request)
             return
         message = f"the claim of export job {job_id} on dataset {self.dataset_id} could not be "
         message += f"written and read back ({failed})"
         if self.required:
             raise AepClaimsError(message)
         self.ctx.log.warn(f"{message}; other stacks exporting into it cannot see it")
+
+    def claim_many(
+        self, claims: list[tuple[int, str, str]], extra: list[dict[str, Any]] | None = None
+    ) -> str | None:
+        """Write and read back ``(job id, owner, request)`` claims in one PATCH (shared with
+        other writers of the dataset); what failed, or ``None``. Each claim written is handed
+        to the keeper, which reads it once more a little later."""
+        now = self.ctx.client().server_now_ms()
+        operations: list[dict[str, Any]] = []
+        expected: dict[str, list[str]] = {}
+        for job_id, owner, request in claims:
+            value = claim_value(owner, request, self.backend, now)
+            operations.append({"op": "add", "path": tag_path(claim_tag(job_id)), "value": value})
+            expected[claim_tag(job_id)] = identifying(value)
+        failed = self._write(_Write(operations + (extra or []), expected), "claim export jobs")
+        if failed is None:
+            from .claim_keeper import keeper  # here: the keeper builds on this module
+
+            for job_id, owner, request in claims:
+                keeper(self.ctx).written(self.sandbox, self.dataset_id, job_id, owner, request)
+        return failed
 
     def holds(self, tags: Mapping[str, Any], job_id: int, owner: str, request: str) -> bool:
         """Whether ``tags`` hold this process's claim of ``job_id``."""

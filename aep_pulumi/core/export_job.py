@@ -169,11 +169,17 @@ class ExportJobCore(ResourceCore):
             resolve,
         )
         self.ctx.jobs.claim(sandbox, job.id)
-        if not searched:
-            try:
-                claims.claim(job.id, owner, fingerprint)
-            except AepClaimsError as exc:
-                return self._ending(inputs, sandbox).unclaimed(job, exc)
+        if searched:
+            return job  # the search claimed what it adopted
+        if not inputs["wait_for_completion"] and claims.required:
+            # The create returns now and the state holds the job: its claim rides along with
+            # the other creates' in the background, read back and looked at again there.
+            keeper(self.ctx).queue(sandbox, dataset_id, job.id, owner, fingerprint)
+            return job
+        try:
+            claims.claim(job.id, owner, fingerprint)
+        except AepClaimsError as exc:
+            return self._ending(inputs, sandbox).unclaimed(job, exc)
         return job
 
     def _ending(self, inputs: Mapping[str, Any], sandbox: str) -> Ending:

@@ -13,6 +13,7 @@ import array
 import fcntl
 import os
 import select
+import signal
 import subprocess
 import termios
 import threading
@@ -134,10 +135,12 @@ class PluginProcess:
             return "\n".join(self.log_lines)
 
     def close(self) -> None:
+        """End the plugin as the engine does (pulumi/pulumi `sdk/go/common/resource/plugin/
+        plugin.go`, `Kill`): an interrupt, five seconds to finish, then a kill."""
         self.channel.close()
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
