@@ -20,8 +20,9 @@ START, END = "<!-- reliability-table:start -->", "<!-- reliability-table:end -->
 
 def render(results: list[dict[str, object]]) -> str:
     lines = [
-        "| Fault | Where | Outcome | Datasets / jobs after | Duplicates | Orphans | Wrong adoptions | Leaked secrets | Time (s) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Fault | Where | Outcome | Datasets / jobs after | Duplicates | Orphans | Wrong adoptions "
+        "| Finished exports deleted | Leaked secrets | Time (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         outcome = str(r["outcome"]).replace("|", "/")
@@ -30,7 +31,7 @@ def render(results: list[dict[str, object]]) -> str:
         lines.append(
             f"| {r['fault']} | {r['where']} | {outcome} | {r['datasets_after']} / {r['jobs_after']} "
             f"| {r['duplicates']} | {_orphans(r)} | {r.get('wrong_adoptions', 0)} "
-            f"| {r['leaked_secrets']} | {r['seconds']} |"
+            f"| {r.get('finished_deleted', 0)} | {r['leaked_secrets']} | {r['seconds']} |"
         )
     return "\n".join(lines)
 

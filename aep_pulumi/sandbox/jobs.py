@@ -47,6 +47,7 @@ class JobBook(abc.ABC):
     rng: random.Random
     # Jobs cancelled while still running (DELETE before their end), in order.
     cancelled_running: list[int]
+    deleted_finished: list[int]
     # Each job's files, written while it runs (from half its duration), as AEP does.
     file_writer: AheadOfTime[JobFiles]
 
@@ -321,13 +322,18 @@ class JobBook(abc.ABC):
         return job is not None
 
     def delete_job(self, sandbox: str, job_id: int) -> bool:
-        """``DELETE /export/jobs/{id}``: a running job is cancelled (its batches aborted)."""
+        """``DELETE /export/jobs/{id}``: a running job is cancelled (its batches aborted); a
+        job that SUCCEEDED (by now, seen or not) is recorded in ``deleted_finished``."""
         with self.lock:
             space = self.space(sandbox)
-            job = space.jobs.pop(job_id, None)
+            job = space.jobs.get(job_id)
             if job is None:
                 return False
+            self.advance(sandbox, job)
+            space.jobs.pop(job_id)
             _unindex(space, job)
+            if job["_done"] and job["status"] == "SUCCEEDED":
+                self.deleted_finished.append(job_id)
             if not job["_done"]:
                 self.cancelled_running.append(job_id)
                 for batch in space.batches.values():

@@ -54,6 +54,8 @@ class Store(JobBook):
         self.next_job_id = 1000
         self.rng = random.Random(11)
         self.cancelled_running: list[int] = []
+        # Jobs that had SUCCEEDED when a DELETE removed them (a finished export deleted).
+        self.deleted_finished: list[int] = []
         self.file_writer: AheadOfTime[JobFiles] = AheadOfTime("aep-sandbox-files")
         self._data_dir: Path | None = None
         self._cleanup: weakref.finalize[Any, Any] | None = None
@@ -143,6 +145,7 @@ class Store(JobBook):
         with self.lock:
             self.spaces.clear()
             self.cancelled_running.clear()
+            self.deleted_finished.clear()
         self.save()
 
     def space(self, sandbox: str) -> Space:

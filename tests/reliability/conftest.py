@@ -62,6 +62,8 @@ class Result:
     seconds: float
     # Running exports cancelled (by design only when a wait's own deadline passes).
     cancelled_running: int = 0
+    # Exports that had SUCCEEDED when something other than a destroy deleted them.
+    finished_deleted: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +118,8 @@ class Scenario:
         self.foreign: set[str] = set()
         self.errors: list[str] = []
         self.outputs: list[dict[str, Any]] = []
+        # Jobs a scenario destroyed on purpose (their deletes are not "finished exports deleted").
+        self.destroyed: set[str] = set()
 
     def inject(
         self, action: str, method: str, path_contains: str, times: int = 1, **kwargs: Any
@@ -196,6 +200,9 @@ class Scenario:
             leaked_secrets=self.leaked(),
             seconds=round(time.monotonic() - started, 2),
             cancelled_running=len(self.sandbox.app.store.cancelled_running),
+            finished_deleted=len(
+                {str(j) for j in self.sandbox.app.store.deleted_finished} - self.destroyed
+            ),
         )
         if table:
             RESULTS.append(asdict(result))

@@ -18,6 +18,7 @@ UNRESOLVED = "may still appear"
 
 def ok(result: Result, *, cancelled: int = 0) -> None:
     assert result.outcome == "success", result
+    assert result.finished_deleted == 0, result
     assert (result.duplicates, result.orphans, result.leaked_secrets) == (0, 0, 0), result
     assert result.wrong_adoptions == 0, result
     assert result.cancelled_running == cancelled, result
@@ -25,6 +26,7 @@ def ok(result: Result, *, cancelled: int = 0) -> None:
 
 def clean_error(result: Result, contains: str, *, cancelled: int = 0) -> None:
     assert result.outcome.startswith("clear error"), result
+    assert result.finished_deleted == 0, result
     assert contains in result.outcome, result.outcome
     assert "nothing was created" not in result.outcome, result.outcome
     assert (result.duplicates, result.leaked_secrets, result.wrong_adoptions) == (0, 0, 0), result
@@ -232,6 +234,7 @@ def test_dropped_connection_on_destroy(scenario: Make) -> None:
     dataset_out, job_out = s.outputs
     s.inject("drop_before", "DELETE", "/export/jobs/")
     s.inject("error", "DELETE", "/dataSets/", status=503)
+    s.destroyed.add(str(int(job_out["job_id"])))
     s.host.delete("job", "export", str(int(job_out["job_id"])), job_out)
     s.host.delete("dataset", "target", dataset_out["dataset_id"], dataset_out)
     s.kept.clear()
