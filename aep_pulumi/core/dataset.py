@@ -19,6 +19,7 @@ from .reconcile import CREATE_TOKEN_TAG, resolve_lost_dataset, submit_once
 from .resource import ResourceCore, in_place, replace_on
 from .results import GONE, NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
 from .schema import DATASET
+from .values import normal
 
 if TYPE_CHECKING:
     from ..aep.models import DatasetRecord
@@ -113,6 +114,10 @@ class DatasetCore(ResourceCore):
         outs = self._outputs(id_, live, record)
         if adopting:
             return ReadOutcome(id_, outs, {k: v for k, v in live.items() if v is not None})
+        if all(normal(v) == normal(props.get(k)) for k, v in live.items()):
+            # Only what this resource does not manage changed (export jobs' claims, AEP's own
+            # tags): `updated` stays the time of its own last change, so a refresh shows none.
+            outs["updated"] = props.get("updated", outs["updated"])
         return ReadOutcome(id_, outs)
 
     def update(
