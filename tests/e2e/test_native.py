@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -131,6 +133,68 @@ def test_the_committed_sdks_are_what_the_schema_generates(tmp_path: Path) -> Non
     assert stale == [], f"run `make sdks`: these differ from the schema's SDK: {stale}"
     kept = {rel for rel in _sdk_files(committed) if rel.name not in ("go.mod", "go.sum")}
     assert kept <= set(generated), f"files no longer generated: {kept - set(generated)}"
+
+
+def _doc_block(page: Path, containing: str) -> str:
+    """The fenced block of ``page`` that holds ``containing`` (a command the page documents)."""
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    (block,) = [b for b in blocks if containing in b]
+    return block
+
+
+def test_the_typescript_sdk_installs_and_loads_as_docs_native_md_says(tmp_path: Path) -> None:
+    """docs/native.md's commands, run verbatim (its placeholder paths made real): the SDK
+    compiled and packed in a copy of sdk/nodejs, the tarball installed into a fresh project,
+    where `require('@aep-pulumi/aep')` gives the resources and the package reads its version."""
+    block = _doc_block(ROOT / "docs" / "native.md", "npm pack")
+    checkout, project = tmp_path / "aep-pulumi", tmp_path / "your-project"
+    shutil.copytree(
+        ROOT / "sdk" / "nodejs",
+        checkout / "sdk" / "nodejs",
+        ignore=shutil.ignore_patterns("node_modules", "bin", "*.tgz"),
+    )
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "your-project", "private": true}\n')
+    script = block.replace("/path/to/aep-pulumi", str(checkout)).replace(
+        "/path/to/your-project", str(project)
+    )
+    quiet = {
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+        "npm_config_update_notifier": "false",
+    }
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, **quiet},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    version = json.loads(schema_json())["version"]
+    dependency = json.loads((project / "package.json").read_text())["dependencies"][
+        "@aep-pulumi/aep"
+    ]
+    assert dependency.startswith("file:") and dependency.endswith(f"aep-pulumi-aep-{version}.tgz")
+    installed = project / "node_modules" / "@aep-pulumi" / "aep"
+    assert not installed.is_symlink(), "a copy of the package, not a link to the SDK's folder"
+    check = (
+        "const aep = require('@aep-pulumi/aep');\n"
+        "for (const name of ['Dataset', 'ProfileExportJob', 'ProfileExportWait', 'Provider',\n"
+        "                    'getMergePolicies', 'getDataset']) {\n"
+        "  if (typeof aep[name] !== 'function') throw new Error(name + ' is ' + typeof aep[name]);\n"
+        "}\n"
+        "console.log(require('@aep-pulumi/aep/bin/utilities').getVersion());\n"
+    )
+    loaded = subprocess.run(
+        ["node", "-e", check], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert loaded.stdout.strip() == version
+    assert not list(installed.glob("*.ts")), "compiled: no TypeScript source in the package"
+    types = json.loads((installed / "package.json").read_text())["types"]
+    assert (installed / types).is_file(), "its type declarations are in the package"
 
 
 # ---------------------------------------------------------------- the examples
