@@ -91,6 +91,61 @@ def test_get_schema_reads_and_validates_the_plugins_schema(workspace: Workspace)
     assert json.loads(run.stdout) == json.loads(schema_json())
 
 
+def test_get_schema_as_docs_native_md_writes_it(workspace: Workspace) -> None:
+    """The commands, verbatim: `which` finds the plugin, and `get-schema` by its path reads the
+    schema from it (the bare name asks Pulumi's registry, unreachable here as offline)."""
+    block = _doc_block(ROOT / "docs" / "native.md", "get-schema")
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=workspace.root,
+        env=workspace.environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    found, _, schema = run.stdout.partition("\n")
+    assert Path(found) == PLUGIN
+    assert json.loads(schema) == json.loads(schema_json())
+
+
+PATH_WARNING = "warning: using pulumi-resource-aep from $PATH"
+
+
+def _diagnosed(run_text: str) -> int:
+    """How many times a run's Diagnostics list the plugin's $PATH warning."""
+    return run_text.partition("Diagnostics:")[2].count(PATH_WARNING)
+
+
+def test_the_path_warning_and_how_to_be_rid_of_it_as_docs_native_md_says(
+    workspace: Workspace,
+) -> None:
+    project = native_project(workspace, "native-yaml")
+    preview = project.cli("preview")
+    assert preview.ok, preview.stderr
+    assert _diagnosed(preview.stdout) == 4, "four times in a YAML program's preview"
+    block = _doc_block(ROOT / "docs" / "native.md", "PULUMI_IGNORE_AMBIENT_PLUGINS")
+    install, _, _ = block.partition("\n")
+
+    def preview_after(commands: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", f"{commands}\npulumi preview --non-interactive"],
+            cwd=project.work_dir,
+            env=workspace.environment(PULUMI_STACK=project.stack),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    installed_only = preview_after(install)
+    assert installed_only.returncode == 0, installed_only.stderr[-3000:]
+    assert _diagnosed(installed_only.stdout) == 4, "installing alone changes nothing"
+    rid = preview_after(block)
+    assert rid.returncode == 0, rid.stderr[-3000:]
+    assert PATH_WARNING not in rid.stdout + rid.stderr
+    assert "aep:index:ProfileExportJob" in rid.stdout, "the plugin ran (the installed one)"
+
+
 # What installing or building the SDKs leaves beside them (`make install` runs `pip install -e
 # sdk/python`), which is no part of what is committed.
 BUILT = {"__pycache__", "node_modules", "bin", "build", "dist"}
