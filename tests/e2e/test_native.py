@@ -107,6 +107,8 @@ def test_get_schema_as_docs_native_md_writes_it(workspace: Workspace) -> None:
     found, _, schema = run.stdout.partition("\n")
     assert Path(found) == PLUGIN
     assert json.loads(schema) == json.loads(schema_json())
+    bare = workspace.cli(["package", "get-schema", "pulumi-resource-aep"], workspace.root)
+    assert not bare.ok, "the bare name is a registry package's name, not the plugin's"
 
 
 PATH_WARNING = "warning: using pulumi-resource-aep from $PATH"
