@@ -41,6 +41,8 @@ test: lint
 
 # The `aep` package's SDKs (sdk/nodejs, sdk/python, sdk/go) from the native provider's schema,
 # which comes from the core's description of the resources. The one target that rewrites sdk/.
+# aep-sdkgen (engine/cli/sdkgen) also makes sdk/nodejs an npm package that loads once installed
+# (main/types in bin/, bin/ packed, compiled by its `prepare` script): docs/native.md.
 sdks: install-runtime
 	$(BIN)/python -c "from aep_pulumi.native.schema import schema_json; print(schema_json())" > build-schema.json
 	"$$($(PYTHON) scripts/engine.py | tail -n 1)/aep-sdkgen" build-schema.json sdk

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -236,10 +237,30 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"aep-sandbox: {describe_validation(openapi_dir)}", file=sys.stderr, flush=True)
     print(f"aep-sandbox listening on {server.url}", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
-    app.close()
+    # `kill PID` and `timeout` (SIGTERM) and a closed terminal (SIGHUP) stop it as Ctrl-C does:
+    # their default action ends the process at once, leaving the export files in the temporary
+    # folder (no exit handler runs).
+    for name in ("SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
+    try:
+        with contextlib.suppress(KeyboardInterrupt, _Stopped):
+            server.serve_forever()
+    finally:
+        app.close()
     return 0
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP arrived: leave ``serve_forever`` as Ctrl-C does."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    # A repeated signal (a supervisor's SIGTERM then SIGHUP) must not interrupt the clean-up.
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise _Stopped(signal.Signals(signum).name)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The TypeScript example, built as a user builds it: the generated SDK (``sdk/nodejs``) compiled
-and packed, the example installed against that package from npm's registry and compiled.
+and packed by its own ``npm install`` and ``npm pack``, the example installed against that
+tarball (its committed ``package.json``) and its other packages from npm's registry, and compiled.
 
 Built once per content (the SDK's and the example's files) into the user cache, so that each
 test only copies the example's sources and links its ``node_modules``.
@@ -8,7 +9,6 @@ test only copies the example's sources and links its ``node_modules``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -25,6 +25,8 @@ def _digest(*folders: Path) -> str:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             if "node_modules" in path.parts or "bin" in path.relative_to(folder).parts[:1]:
                 continue
+            if path.suffix == ".tgz":
+                continue
             h.update(str(path.relative_to(ROOT)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -36,35 +38,23 @@ def _run(args: list[str], cwd: Path) -> None:
         raise RuntimeError(f"{' '.join(args)} failed in {cwd}:\n{done.stdout}\n{done.stderr}")
 
 
-def _pack_sdk(work: Path) -> Path:
-    """``sdk/nodejs`` compiled (``tsc``) and packed (``npm pack``), as a release would be."""
-    sdk = work / "sdk"
-    shutil.copytree(SDK, sdk)
-    _run([*NPM, "install"], sdk)
-    _run(["npx", "tsc"], sdk)
-    for extra in ("package.json", "README.md"):
-        if (sdk / extra).exists():
-            shutil.copy(sdk / extra, sdk / "bin" / extra)
-    _run([*NPM, "pack", "--pack-destination", str(work)], sdk / "bin")
-    (tarball,) = work.glob("*.tgz")
-    return tarball
-
-
 def built_example(example: Path) -> Path:
-    """``example`` with its ``node_modules`` and compiled ``bin/``, in the cache."""
+    """``example`` with its ``node_modules`` and compiled ``bin/``, in the cache: the SDK packed
+    as docs/native.md says (``npm install`` and ``npm pack`` in a copy of ``sdk/nodejs``), then
+    the example installed with its own ``package.json`` (its ``file:`` dependency on that
+    tarball, untouched) beside it, as in the checkout, and compiled."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     work = base / "aep-pulumi" / "node" / _digest(SDK, example)
-    built = work / "example"
+    built = work / "examples" / example.name
     if (work / ".complete").exists():
         return built
     if work.exists():
         shutil.rmtree(work)
-    work.mkdir(parents=True)
-    tarball = _pack_sdk(work)
+    sdk = work / "sdk" / "nodejs"
+    shutil.copytree(SDK, sdk, ignore=shutil.ignore_patterns("node_modules", "bin", "*.tgz"))
+    _run([*NPM, "install"], sdk)
+    _run([*NPM, "pack"], sdk)
     shutil.copytree(example, built, ignore=shutil.ignore_patterns("node_modules", "bin"))
-    package = json.loads((built / "package.json").read_text(encoding="utf-8"))
-    package["dependencies"]["@aep-pulumi/aep"] = f"file:{tarball}"
-    (built / "package.json").write_text(json.dumps(package, indent=4), encoding="utf-8")
     _run([*NPM, "install"], built)
     _run(["npx", "tsc"], built)
     (work / ".complete").touch()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -89,6 +91,63 @@ def test_get_schema_reads_and_validates_the_plugins_schema(workspace: Workspace)
     assert json.loads(run.stdout) == json.loads(schema_json())
 
 
+def test_get_schema_as_docs_native_md_writes_it(workspace: Workspace) -> None:
+    """The commands, verbatim: `which` finds the plugin, and `get-schema` by its path reads the
+    schema from it (the bare name asks Pulumi's registry, unreachable here as offline)."""
+    block = _doc_block(ROOT / "docs" / "native.md", "get-schema")
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=workspace.root,
+        env=workspace.environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    found, _, schema = run.stdout.partition("\n")
+    assert Path(found) == PLUGIN
+    assert json.loads(schema) == json.loads(schema_json())
+    bare = workspace.cli(["package", "get-schema", "pulumi-resource-aep"], workspace.root)
+    assert not bare.ok, "the bare name is a registry package's name, not the plugin's"
+
+
+PATH_WARNING = "warning: using pulumi-resource-aep from $PATH"
+
+
+def _diagnosed(run_text: str) -> int:
+    """How many times a run's Diagnostics list the plugin's $PATH warning."""
+    return run_text.partition("Diagnostics:")[2].count(PATH_WARNING)
+
+
+def test_the_path_warning_and_how_to_be_rid_of_it_as_docs_native_md_says(
+    workspace: Workspace,
+) -> None:
+    project = native_project(workspace, "native-yaml")
+    preview = project.cli("preview")
+    assert preview.ok, preview.stderr
+    assert _diagnosed(preview.stdout) == 4, "four times in a YAML program's preview"
+    block = _doc_block(ROOT / "docs" / "native.md", "PULUMI_IGNORE_AMBIENT_PLUGINS")
+    install, _, _ = block.partition("\n")
+
+    def preview_after(commands: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", f"{commands}\npulumi preview --non-interactive"],
+            cwd=project.work_dir,
+            env=workspace.environment(PULUMI_STACK=project.stack),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    installed_only = preview_after(install)
+    assert installed_only.returncode == 0, installed_only.stderr[-3000:]
+    assert _diagnosed(installed_only.stdout) == 4, "installing alone changes nothing"
+    rid = preview_after(block)
+    assert rid.returncode == 0, rid.stderr[-3000:]
+    assert PATH_WARNING not in rid.stdout + rid.stderr
+    assert "aep:index:ProfileExportJob" in rid.stdout, "the plugin ran (the installed one)"
+
+
 # What installing or building the SDKs leaves beside them (`make install` runs `pip install -e
 # sdk/python`), which is no part of what is committed.
 BUILT = {"__pycache__", "node_modules", "bin", "build", "dist"}
@@ -131,6 +190,68 @@ def test_the_committed_sdks_are_what_the_schema_generates(tmp_path: Path) -> Non
     assert stale == [], f"run `make sdks`: these differ from the schema's SDK: {stale}"
     kept = {rel for rel in _sdk_files(committed) if rel.name not in ("go.mod", "go.sum")}
     assert kept <= set(generated), f"files no longer generated: {kept - set(generated)}"
+
+
+def _doc_block(page: Path, containing: str) -> str:
+    """The fenced block of ``page`` that holds ``containing`` (a command the page documents)."""
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    (block,) = [b for b in blocks if containing in b]
+    return block
+
+
+def test_the_typescript_sdk_installs_and_loads_as_docs_native_md_says(tmp_path: Path) -> None:
+    """docs/native.md's commands, run verbatim (its placeholder paths made real): the SDK
+    compiled and packed in a copy of sdk/nodejs, the tarball installed into a fresh project,
+    where `require('@aep-pulumi/aep')` gives the resources and the package reads its version."""
+    block = _doc_block(ROOT / "docs" / "native.md", "npm pack")
+    checkout, project = tmp_path / "aep-pulumi", tmp_path / "your-project"
+    shutil.copytree(
+        ROOT / "sdk" / "nodejs",
+        checkout / "sdk" / "nodejs",
+        ignore=shutil.ignore_patterns("node_modules", "bin", "*.tgz"),
+    )
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "your-project", "private": true}\n')
+    script = block.replace("/path/to/aep-pulumi", str(checkout)).replace(
+        "/path/to/your-project", str(project)
+    )
+    quiet = {
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+        "npm_config_update_notifier": "false",
+    }
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, **quiet},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    version = json.loads(schema_json())["version"]
+    dependency = json.loads((project / "package.json").read_text())["dependencies"][
+        "@aep-pulumi/aep"
+    ]
+    assert dependency.startswith("file:") and dependency.endswith(f"aep-pulumi-aep-{version}.tgz")
+    installed = project / "node_modules" / "@aep-pulumi" / "aep"
+    assert not installed.is_symlink(), "a copy of the package, not a link to the SDK's folder"
+    check = (
+        "const aep = require('@aep-pulumi/aep');\n"
+        "for (const name of ['Dataset', 'ProfileExportJob', 'ProfileExportWait', 'Provider',\n"
+        "                    'getMergePolicies', 'getDataset']) {\n"
+        "  if (typeof aep[name] !== 'function') throw new Error(name + ' is ' + typeof aep[name]);\n"
+        "}\n"
+        "console.log(require('@aep-pulumi/aep/bin/utilities').getVersion());\n"
+    )
+    loaded = subprocess.run(
+        ["node", "-e", check], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert loaded.stdout.strip() == version
+    assert not list(installed.glob("*.ts")), "compiled: no TypeScript source in the package"
+    types = json.loads((installed / "package.json").read_text())["types"]
+    assert (installed / types).is_file(), "its type declarations are in the package"
 
 
 # ---------------------------------------------------------------- the examples

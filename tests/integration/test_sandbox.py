@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -461,3 +462,73 @@ def test_the_state_endpoint_and_the_kits_handle_agree(aep_sandbox: SandboxHandle
     assert list(served["sandboxes"]["dev"]["datasets"]) == list(served["datasets"])
     prod = requests.get(f"{aep_sandbox.url}/_sandbox/state", timeout=5).json()
     assert {k: prod[k] for k in ("datasets", "jobs")} == aep_sandbox.state()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_the_cli_stopped_by_a_signal_removes_its_files(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """`kill PID`, `timeout` (SIGTERM) and a closed terminal (SIGHUP) stop `aep-sandbox` as
+    Ctrl-C does: at once, and with its export files gone from the temporary folder."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("aep-sandbox")),
+            "--port",
+            str(port),
+            "--job-duration",
+            "0.2",
+            "--quiet",
+        ],
+        env={**os.environ, "TMPDIR": str(temp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert f"listening on http://127.0.0.1:{port}" in line, line
+        url = f"http://127.0.0.1:{port}"
+        assert token(url).status_code == 200
+        h = headers(url)
+        created = requests.post(
+            f"{url}/data/foundation/catalog/dataSets",
+            json=seed_sample("create_dataset_request"),
+            headers=h,
+            timeout=5,
+        )
+        body: dict[str, Any] = seed_sample("create_job_request")
+        body["destination"]["datasetId"] = created.json()[0].rsplit("/", 1)[1]
+        posted = requests.post(f"{url}/data/core/ups/export/jobs", json=body, headers=h, timeout=5)
+        assert posted.status_code == 200, posted.text
+        deadline = time.monotonic() + 10
+        while not any(temp.rglob("*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (folder,) = temp.iterdir()
+        assert folder.name.startswith(f"aep-sandbox-data-{process.pid}-")
+        assert any(folder.rglob("*.parquet")), "the export wrote its files"
+
+        sent = time.monotonic()
+        process.send_signal(stop)
+        code = process.wait(timeout=10)
+        assert time.monotonic() - sent < 3, "it stops promptly"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert list(temp.iterdir()) == [], f"{stop.name} left the sandbox's files behind"
+    assert code == 0, f"it stops cleanly on {stop.name} (exit status {code})"

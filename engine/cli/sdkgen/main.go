@@ -4,10 +4,12 @@
 //
 //	aep-sdkgen SCHEMA.json OUT_DIR
 //
-// The SDKs carry the schema's version (the generators leave placeholders for a release build).
+// The SDKs carry the schema's version (the generators leave placeholders for a release build),
+// and the TypeScript SDK is an npm package that loads (see npmPackage).
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -93,6 +95,11 @@ func generate(schemaPath, outDir string) error {
 		}
 		for name, content := range files {
 			content = withVersion(name, content, spec.Version)
+			if language == "nodejs" && name == "package.json" {
+				if content, err = loadablePackage(content); err != nil {
+					return fmt.Errorf("nodejs: package.json: %w", err)
+				}
+			}
 			path := filepath.Join(root, name)
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return err
@@ -116,4 +123,55 @@ func withVersion(name string, content []byte, version string) []byte {
 		text = strings.Replace(text, `VERSION = "0.0.0"`, fmt.Sprintf("VERSION = %q", version), 1)
 	}
 	return []byte(text)
+}
+
+// npmPackage is the package.json Pulumi's TypeScript generator writes (its fields, in its order),
+// with the three fields that make the package load where it is installed.
+type npmPackage struct {
+	Name             string            `json:"name"`
+	Version          string            `json:"version"`
+	Type             string            `json:"type,omitempty"`
+	Description      string            `json:"description,omitempty"`
+	Keywords         []string          `json:"keywords,omitempty"`
+	Homepage         string            `json:"homepage,omitempty"`
+	Repository       string            `json:"repository,omitempty"`
+	License          string            `json:"license,omitempty"`
+	Main             string            `json:"main,omitempty"`
+	Types            string            `json:"types,omitempty"`
+	Files            []string          `json:"files,omitempty"`
+	Scripts          map[string]string `json:"scripts,omitempty"`
+	Dependencies     map[string]string `json:"dependencies,omitempty"`
+	DevDependencies  map[string]string `json:"devDependencies,omitempty"`
+	PeerDependencies map[string]string `json:"peerDependencies,omitempty"`
+	Resolutions      map[string]string `json:"resolutions,omitempty"`
+	Pulumi           json.RawMessage   `json:"pulumi,omitempty"`
+}
+
+// loadablePackage makes the generated package.json a package that `require` finds once
+// installed: the generator leaves out `main` and `types` (its TypeScript compiles to bin/, which
+// its .gitignore, and so `npm pack`, leaves out) and compiles nothing on install. `prepare` (run
+// by `npm install` in the SDK's folder and by `npm pack`) compiles it and copies package.json
+// into bin/, where the generated utilities read the package's version; `files` packs bin/.
+func loadablePackage(content []byte) ([]byte, error) {
+	decoder := json.NewDecoder(bytes.NewReader(content))
+	decoder.DisallowUnknownFields() // a field this does not know would be dropped
+	var pkg npmPackage
+	if err := decoder.Decode(&pkg); err != nil {
+		return nil, err
+	}
+	pkg.Main = "bin/index.js"
+	pkg.Types = "bin/index.d.ts"
+	pkg.Files = []string{"bin/"}
+	if pkg.Scripts == nil {
+		pkg.Scripts = map[string]string{}
+	}
+	pkg.Scripts["prepare"] = "tsc && node -e \"require('fs').copyFileSync('package.json', 'bin/package.json')\""
+	var out bytes.Buffer
+	encoder := json.NewEncoder(&out)
+	encoder.SetEscapeHTML(false)
+	encoder.SetIndent("", "    ")
+	if err := encoder.Encode(pkg); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
