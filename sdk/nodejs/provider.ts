@@ -46,6 +46,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["orgId"] = args?.orgId;
             resourceInputs["pollInitialSeconds"] = pulumi.output(args?.pollInitialSeconds).apply(JSON.stringify);
             resourceInputs["pollMaxSeconds"] = pulumi.output(args?.pollMaxSeconds).apply(JSON.stringify);
+            resourceInputs["requireClaims"] = args?.requireClaims;
             resourceInputs["sandboxName"] = args?.sandboxName;
             resourceInputs["scopes"] = args?.scopes;
         }
@@ -106,6 +107,10 @@ export interface ProviderArgs {
      * `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
      */
     pollMaxSeconds?: pulumi.Input<number | undefined>;
+    /**
+     * `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+     */
+    requireClaims?: pulumi.Input<string | undefined>;
     /**
      * `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
      */

@@ -63,6 +63,8 @@ type providerArgs struct {
 	PollInitialSeconds *float64 `pulumi:"pollInitialSeconds"`
 	// `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
 	PollMaxSeconds *float64 `pulumi:"pollMaxSeconds"`
+	// `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+	RequireClaims *string `pulumi:"requireClaims"`
 	// `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
 	SandboxName *string `pulumi:"sandboxName"`
 	// `aep:scopes` (environment: `AEP_SCOPES`).
@@ -95,6 +97,8 @@ type ProviderArgs struct {
 	PollInitialSeconds pulumi.Float64PtrInput
 	// `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
 	PollMaxSeconds pulumi.Float64PtrInput
+	// `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+	RequireClaims pulumi.StringPtrInput
 	// `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
 	SandboxName pulumi.StringPtrInput
 	// `aep:scopes` (environment: `AEP_SCOPES`).

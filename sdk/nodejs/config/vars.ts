@@ -140,6 +140,17 @@ Object.defineProperty(exports, "pollMaxSeconds", {
 });
 
 /**
+ * `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+ */
+export declare const requireClaims: string | undefined;
+Object.defineProperty(exports, "requireClaims", {
+    get() {
+        return __config.get("requireClaims");
+    },
+    enumerable: true,
+});
+
+/**
  * `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
  */
 export declare const sandboxName: string | undefined;

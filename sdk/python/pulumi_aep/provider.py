@@ -31,6 +31,7 @@ class ProviderArgs:
                  org_id: pulumi.Input[Optional[_builtins.str]] = None,
                  poll_initial_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  poll_max_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 require_claims: pulumi.Input[Optional[_builtins.str]] = None,
                  sandbox_name: pulumi.Input[Optional[_builtins.str]] = None,
                  scopes: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -48,6 +49,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] org_id: `aep:orgId` (environment: `AEP_ORG_ID`).
         :param pulumi.Input[_builtins.float] poll_initial_seconds: `aep:pollInitialSeconds` (environment: `AEP_POLL_INITIAL_SECONDS`).
         :param pulumi.Input[_builtins.float] poll_max_seconds: `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
+        :param pulumi.Input[_builtins.str] require_claims: `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
         :param pulumi.Input[_builtins.str] sandbox_name: `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
         :param pulumi.Input[_builtins.str] scopes: `aep:scopes` (environment: `AEP_SCOPES`).
         """
@@ -75,6 +77,8 @@ class ProviderArgs:
             pulumi.set(__self__, "poll_initial_seconds", poll_initial_seconds)
         if poll_max_seconds is not None:
             pulumi.set(__self__, "poll_max_seconds", poll_max_seconds)
+        if require_claims is not None:
+            pulumi.set(__self__, "require_claims", require_claims)
         if sandbox_name is not None:
             pulumi.set(__self__, "sandbox_name", sandbox_name)
         if scopes is not None:
@@ -225,6 +229,18 @@ class ProviderArgs:
         pulumi.set(self, "poll_max_seconds", value)
 
     @_builtins.property
+    @pulumi.getter(name="requireClaims")
+    def require_claims(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+        """
+        return pulumi.get(self, "require_claims")
+
+    @require_claims.setter
+    def require_claims(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "require_claims", value)
+
+    @_builtins.property
     @pulumi.getter(name="sandboxName")
     def sandbox_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -267,6 +283,7 @@ class Provider(pulumi.ProviderResource):
                  org_id: pulumi.Input[Optional[_builtins.str]] = None,
                  poll_initial_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  poll_max_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 require_claims: pulumi.Input[Optional[_builtins.str]] = None,
                  sandbox_name: pulumi.Input[Optional[_builtins.str]] = None,
                  scopes: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -287,6 +304,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] org_id: `aep:orgId` (environment: `AEP_ORG_ID`).
         :param pulumi.Input[_builtins.float] poll_initial_seconds: `aep:pollInitialSeconds` (environment: `AEP_POLL_INITIAL_SECONDS`).
         :param pulumi.Input[_builtins.float] poll_max_seconds: `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
+        :param pulumi.Input[_builtins.str] require_claims: `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
         :param pulumi.Input[_builtins.str] sandbox_name: `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
         :param pulumi.Input[_builtins.str] scopes: `aep:scopes` (environment: `AEP_SCOPES`).
         """
@@ -326,6 +344,7 @@ class Provider(pulumi.ProviderResource):
                  org_id: pulumi.Input[Optional[_builtins.str]] = None,
                  poll_initial_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  poll_max_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 require_claims: pulumi.Input[Optional[_builtins.str]] = None,
                  sandbox_name: pulumi.Input[Optional[_builtins.str]] = None,
                  scopes: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -349,6 +368,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["org_id"] = org_id
             __props__.__dict__["poll_initial_seconds"] = pulumi.Output.from_input(poll_initial_seconds).apply(pulumi.runtime.to_json) if poll_initial_seconds is not None else None
             __props__.__dict__["poll_max_seconds"] = pulumi.Output.from_input(poll_max_seconds).apply(pulumi.runtime.to_json) if poll_max_seconds is not None else None
+            __props__.__dict__["require_claims"] = require_claims
             __props__.__dict__["sandbox_name"] = sandbox_name
             __props__.__dict__["scopes"] = scopes
         super(Provider, __self__).__init__(

@@ -71,6 +71,11 @@ func GetPollMaxSeconds(ctx *pulumi.Context) float64 {
 	return config.GetFloat64(ctx, "aep:pollMaxSeconds")
 }
 
+// `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+func GetRequireClaims(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aep:requireClaims")
+}
+
 // `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
 func GetSandboxName(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aep:sandboxName")

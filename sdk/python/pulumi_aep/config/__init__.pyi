@@ -74,6 +74,11 @@ pollMaxSeconds: Optional[float]
 `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
 """
 
+requireClaims: Optional[str]
+"""
+`aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+"""
+
 sandboxName: Optional[str]
 """
 `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).

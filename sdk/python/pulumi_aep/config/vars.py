@@ -105,6 +105,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get_float('pollMaxSeconds')
 
     @_builtins.property
+    def require_claims(self) -> Optional[str]:
+        """
+        `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+        """
+        return __config__.get('requireClaims')
+
+    @_builtins.property
     def sandbox_name(self) -> Optional[str]:
         """
         `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
