@@ -60,6 +60,8 @@ def _config() -> dict[str, Any]:
         kind = (
             "integer"
             if key.attr == "max_retries"
+            else "boolean"
+            if key.attr == "require_claims"
             else "number"
             if key.attr.endswith(("timeout", "interval", "search"))
             else "string"

@@ -46,7 +46,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["orgId"] = args?.orgId;
             resourceInputs["pollInitialSeconds"] = pulumi.output(args?.pollInitialSeconds).apply(JSON.stringify);
             resourceInputs["pollMaxSeconds"] = pulumi.output(args?.pollMaxSeconds).apply(JSON.stringify);
-            resourceInputs["requireClaims"] = args?.requireClaims;
+            resourceInputs["requireClaims"] = pulumi.output(args?.requireClaims).apply(JSON.stringify);
             resourceInputs["sandboxName"] = args?.sandboxName;
             resourceInputs["scopes"] = args?.scopes;
         }
@@ -110,7 +110,7 @@ export interface ProviderArgs {
     /**
      * `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
      */
-    requireClaims?: pulumi.Input<string | undefined>;
+    requireClaims?: pulumi.Input<boolean | undefined>;
     /**
      * `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
      */

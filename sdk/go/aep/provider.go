@@ -64,7 +64,7 @@ type providerArgs struct {
 	// `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
 	PollMaxSeconds *float64 `pulumi:"pollMaxSeconds"`
 	// `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
-	RequireClaims *string `pulumi:"requireClaims"`
+	RequireClaims *bool `pulumi:"requireClaims"`
 	// `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
 	SandboxName *string `pulumi:"sandboxName"`
 	// `aep:scopes` (environment: `AEP_SCOPES`).
@@ -98,7 +98,7 @@ type ProviderArgs struct {
 	// `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
 	PollMaxSeconds pulumi.Float64PtrInput
 	// `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
-	RequireClaims pulumi.StringPtrInput
+	RequireClaims pulumi.BoolPtrInput
 	// `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
 	SandboxName pulumi.StringPtrInput
 	// `aep:scopes` (environment: `AEP_SCOPES`).

@@ -142,10 +142,10 @@ Object.defineProperty(exports, "pollMaxSeconds", {
 /**
  * `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
  */
-export declare const requireClaims: string | undefined;
+export declare const requireClaims: boolean | undefined;
 Object.defineProperty(exports, "requireClaims", {
     get() {
-        return __config.get("requireClaims");
+        return __config.getObject<boolean>("requireClaims");
     },
     enumerable: true,
 });

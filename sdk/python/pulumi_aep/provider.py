@@ -31,7 +31,7 @@ class ProviderArgs:
                  org_id: pulumi.Input[Optional[_builtins.str]] = None,
                  poll_initial_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  poll_max_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-                 require_claims: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_claims: pulumi.Input[Optional[_builtins.bool]] = None,
                  sandbox_name: pulumi.Input[Optional[_builtins.str]] = None,
                  scopes: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -49,7 +49,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] org_id: `aep:orgId` (environment: `AEP_ORG_ID`).
         :param pulumi.Input[_builtins.float] poll_initial_seconds: `aep:pollInitialSeconds` (environment: `AEP_POLL_INITIAL_SECONDS`).
         :param pulumi.Input[_builtins.float] poll_max_seconds: `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
-        :param pulumi.Input[_builtins.str] require_claims: `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+        :param pulumi.Input[_builtins.bool] require_claims: `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
         :param pulumi.Input[_builtins.str] sandbox_name: `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
         :param pulumi.Input[_builtins.str] scopes: `aep:scopes` (environment: `AEP_SCOPES`).
         """
@@ -230,14 +230,14 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter(name="requireClaims")
-    def require_claims(self) -> pulumi.Input[Optional[_builtins.str]]:
+    def require_claims(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
         `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
         """
         return pulumi.get(self, "require_claims")
 
     @require_claims.setter
-    def require_claims(self, value: pulumi.Input[Optional[_builtins.str]]):
+    def require_claims(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "require_claims", value)
 
     @_builtins.property
@@ -283,7 +283,7 @@ class Provider(pulumi.ProviderResource):
                  org_id: pulumi.Input[Optional[_builtins.str]] = None,
                  poll_initial_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  poll_max_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-                 require_claims: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_claims: pulumi.Input[Optional[_builtins.bool]] = None,
                  sandbox_name: pulumi.Input[Optional[_builtins.str]] = None,
                  scopes: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -304,7 +304,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] org_id: `aep:orgId` (environment: `AEP_ORG_ID`).
         :param pulumi.Input[_builtins.float] poll_initial_seconds: `aep:pollInitialSeconds` (environment: `AEP_POLL_INITIAL_SECONDS`).
         :param pulumi.Input[_builtins.float] poll_max_seconds: `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
-        :param pulumi.Input[_builtins.str] require_claims: `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
+        :param pulumi.Input[_builtins.bool] require_claims: `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
         :param pulumi.Input[_builtins.str] sandbox_name: `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).
         :param pulumi.Input[_builtins.str] scopes: `aep:scopes` (environment: `AEP_SCOPES`).
         """
@@ -344,7 +344,7 @@ class Provider(pulumi.ProviderResource):
                  org_id: pulumi.Input[Optional[_builtins.str]] = None,
                  poll_initial_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  poll_max_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-                 require_claims: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_claims: pulumi.Input[Optional[_builtins.bool]] = None,
                  sandbox_name: pulumi.Input[Optional[_builtins.str]] = None,
                  scopes: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -368,7 +368,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["org_id"] = org_id
             __props__.__dict__["poll_initial_seconds"] = pulumi.Output.from_input(poll_initial_seconds).apply(pulumi.runtime.to_json) if poll_initial_seconds is not None else None
             __props__.__dict__["poll_max_seconds"] = pulumi.Output.from_input(poll_max_seconds).apply(pulumi.runtime.to_json) if poll_max_seconds is not None else None
-            __props__.__dict__["require_claims"] = require_claims
+            __props__.__dict__["require_claims"] = pulumi.Output.from_input(require_claims).apply(pulumi.runtime.to_json) if require_claims is not None else None
             __props__.__dict__["sandbox_name"] = sandbox_name
             __props__.__dict__["scopes"] = scopes
         super(Provider, __self__).__init__(

@@ -72,8 +72,8 @@ func GetPollMaxSeconds(ctx *pulumi.Context) float64 {
 }
 
 // `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
-func GetRequireClaims(ctx *pulumi.Context) string {
-	return config.Get(ctx, "aep:requireClaims")
+func GetRequireClaims(ctx *pulumi.Context) bool {
+	return config.GetBool(ctx, "aep:requireClaims")
 }
 
 // `aep:sandboxName` (environment: `AEP_SANDBOX_NAME`).

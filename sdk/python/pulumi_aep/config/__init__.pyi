@@ -74,7 +74,7 @@ pollMaxSeconds: Optional[float]
 `aep:pollMaxSeconds` (environment: `AEP_POLL_MAX_SECONDS`).
 """
 
-requireClaims: Optional[str]
+requireClaims: Optional[bool]
 """
 `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
 """

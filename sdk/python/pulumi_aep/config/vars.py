@@ -105,11 +105,11 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get_float('pollMaxSeconds')
 
     @_builtins.property
-    def require_claims(self) -> Optional[str]:
+    def require_claims(self) -> Optional[bool]:
         """
         `aep:requireClaims` (environment: `AEP_REQUIRE_CLAIMS`).
         """
-        return __config__.get('requireClaims')
+        return __config__.get_bool('requireClaims')
 
     @_builtins.property
     def sandbox_name(self) -> Optional[str]:
