@@ -36,8 +36,12 @@ engine:
 
 # The whole suite: lint, types, unit, program (engine mocks), integration (provider host +
 # sandbox), reliability, and e2e (the real CLI; skipped, saying how to get one, without an engine).
+# The engine is the build for this checkout's pins (`make engine`), not whichever build of the
+# cache is newest (another checkout's may be).
+ENGINE_FOR_CHECKOUT = AEP_PULUMI_ENGINE="$$($(PYTHON) scripts/engine.py --find 2>/dev/null | tail -n 1)"
+
 test: lint
-	$(BIN)/pytest -p no:cacheprovider -q
+	$(ENGINE_FOR_CHECKOUT) $(BIN)/pytest -p no:cacheprovider -q
 
 # The `aep` package's SDKs (sdk/nodejs, sdk/python, sdk/go) from the native provider's schema,
 # which comes from the core's description of the resources. The one target that rewrites sdk/.
@@ -53,7 +57,7 @@ sdks: install-runtime
 
 # The e2e tier alone (needs `make engine`).
 e2e: install
-	$(BIN)/pytest -p no:cacheprovider -q tests/e2e
+	$(ENGINE_FOR_CHECKOUT) $(BIN)/pytest -p no:cacheprovider -q tests/e2e
 
 # The fault scenarios: prints their table and writes build/reliability.json (docs untouched).
 reliability: install
