@@ -249,11 +249,16 @@ class DatasetClaims:
         self.ctx.log.warn(f"{message}; other stacks exporting into it cannot see it")
 
     def claim_many(
-        self, claims: list[tuple[int, str, str]], extra: list[dict[str, Any]] | None = None
+        self,
+        claims: list[tuple[int, str, str]],
+        extra: list[dict[str, Any]] | None = None,
+        *,
+        read_back: bool = True,
     ) -> str | None:
         """Write and read back ``(job id, owner, request)`` claims in one PATCH (shared with
         other writers of the dataset); what failed, or ``None``. Each claim written is handed
-        to the keeper, which reads it once more a little later."""
+        to the keeper, which reads it once more a little later (without ``read_back``, that
+        later look is the only one: the keeper's own writes)."""
         now = self.ctx.client().server_now_ms()
         operations: list[dict[str, Any]] = []
         expected: dict[str, list[str]] = {}
@@ -261,7 +266,8 @@ class DatasetClaims:
             value = claim_value(owner, request, self.backend, now)
             operations.append({"op": "add", "path": tag_path(claim_tag(job_id)), "value": value})
             expected[claim_tag(job_id)] = identifying(value)
-        failed = self._write(_Write(operations + (extra or []), expected), "claim export jobs")
+        write = _Write(operations + (extra or []), expected if read_back else {})
+        failed = self._write(write, "claim export jobs")
         if failed is None:
             from .claim_keeper import keeper  # here: the keeper builds on this module
 
