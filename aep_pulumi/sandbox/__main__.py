@@ -126,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
         help="keep a create's x-request-id as its job's requestId (AEP does not document it)",
     )
     p.add_argument(
+        "--foreign-twins",
+        action="store_true",
+        help="another client submits the same export as each of ours, at the same moment",
+    )
+    p.add_argument(
         "--patch-read-modify-write",
         action="store_true",
         help="apply dataset PATCHes as read, pause, write whole (concurrent ones lose tags)",
@@ -201,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         listing_lag=args.listing_lag,
         clock_offset=args.clock_offset,
         echo_request_id=args.echo_request_id,
+        foreign_twins=args.foreign_twins,
         patch_read_modify_write=args.patch_read_modify_write,
     )
     plan = FaultPlan(rates=FaultRates(), seed=args.seed)

@@ -168,6 +168,8 @@ class SandboxApp(
         if endpoint.startswith("admin_"):
             admin: Response = getattr(self, endpoint)(request, **args)
             return admin
+        if self.config.foreign_twins and endpoint == "jobs" and request.method == "POST":
+            self._foreign_twin(request)
         # Matched against the path and query, so a fault can aim at downloads (`?path=`).
         fault = self.faults.pick(request.method, request.full_path)
         if fault is not None:
@@ -179,6 +181,13 @@ class SandboxApp(
         else:
             response = self._aep_call(endpoint, dict(args), request)
         return self._apply_fault_after(fault, response, environ)
+
+    def _foreign_twin(self, request: Request) -> None:
+        """Another client's job of the same body into the same dataset (no request id of ours)."""
+        body = request.get_json(silent=True)
+        sandbox = (request.headers.get("x-sandbox-name") or "prod").lower()
+        if isinstance(body, dict) and (body.get("destination") or {}).get("datasetId"):
+            self.store.create_job(sandbox, body, "OTHERCLIENT@AdobeOrg", 1.0)
 
     def _apply_fault_before(
         self, fault: ScriptedFault, environ: dict[str, Any] | None

@@ -34,6 +34,10 @@ class SandboxConfig:
     export_part_bytes: int = 0
     # Data Access pages (the API's maximum is 100).
     data_access_page_size: int = 100
+    # Another client submits the very same export as each `POST /export/jobs` of ours, at the
+    # same moment (even one whose connection drops before AEP sees it): the look-alike that a
+    # lost answer must never adopt.
+    foreign_twins: bool = False
     # Put the create request's `x-request-id` header in the job's `requestId`. AEP documents
     # `requestId` only as "an optional ID ... to identify the request": off, as hard as AEP.
     echo_request_id: bool = False

@@ -8,6 +8,7 @@ which makes reliability tests deterministic. Rates apply to every AEP path (neve
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -141,23 +142,15 @@ def parse_fault(spec: str) -> ScriptedFault:
 
     ``@30`` keeps it for 30 seconds from the start, ``x3`` for three matching requests (the
     default is one)."""
-    seconds: float | None = None
-    times = 1
-    body = spec
-    try:
-        if "@" in body:
-            body, _, rest = body.rpartition("@")
-            seconds = float(rest)
-        elif "x" in body.rsplit(":", 1)[-1]:
-            body, _, rest = body.rpartition("x")
-            times = int(rest)
-        parts = body.split(":")
-        if len(parts) not in (3, 4):
-            raise ValueError("expected ACTION:METHOD:PATH[:STATUS]")
-        action, method, path = parts[:3]
-        status = int(parts[3]) if len(parts) == 4 else 503
-    except ValueError as exc:
-        raise ValueError(f"--fault {spec!r}: {exc}") from None
+    match = re.fullmatch(r"(?P<body>.*?)(?:@(?P<seconds>[0-9.]+)|x(?P<times>[0-9]+))?", spec)
+    assert match is not None  # the pattern matches any text
+    parts = match["body"].split(":")
+    if len(parts) not in (3, 4) or (len(parts) == 4 and not parts[3].isdigit()):
+        raise ValueError(f"--fault {spec!r}: expected ACTION:METHOD:PATH[:STATUS][@SECONDS|xTIMES]")
+    action, method, path = parts[:3]
+    status = int(parts[3]) if len(parts) == 4 else 503
+    seconds = float(match["seconds"]) if match["seconds"] else None
+    times = int(match["times"]) if match["times"] else 1
     if action not in ACTIONS:
         raise ValueError(f"--fault {spec!r}: unknown action; expected one of {', '.join(ACTIONS)}")
     return ScriptedFault(

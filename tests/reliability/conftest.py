@@ -88,6 +88,7 @@ def _clean(faulty_sandbox: SandboxHandle) -> None:
     faulty_sandbox.app.config.echo_request = False
     faulty_sandbox.app.config.echo_request_id = False
     faulty_sandbox.app.config.patch_read_modify_write = False
+    faulty_sandbox.app.config.foreign_twins = False
     faulty_sandbox.app.config.listing_lag = LISTING_LAG
     faulty_sandbox.app.config.clock_offset = 0.0
 

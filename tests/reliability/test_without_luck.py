@@ -454,11 +454,11 @@ def test_a_foreign_identical_job_is_never_adopted_for_a_lost_answer(
     with on_door(scenario, door) as s:
         started = time.monotonic()
         dataset_id = existing_dataset(s)
+        s.sandbox.app.config.foreign_twins = True  # `aep-sandbox --foreign-twins`
         s.inject("drop_before", "POST", "/export/jobs")
-        timer = threading.Timer(0.8, lambda: foreign_job(s, dataset_id))
-        timer.start()
         out = s.job(dataset_id)
-        timer.join()
+        s.sandbox.app.config.foreign_twins = False
+        s.foreign |= {str(j) for j in live_jobs(s)}
     result = record(s, door, "foreign identical job, our POST lost", "POST /export/jobs", started)
     (foreign,) = live_jobs(s)
     assert out is None and f"{foreign} (" in s.errors[-1]
