@@ -338,9 +338,10 @@ def _export_files(handle: SandboxHandle) -> Path:
     return handle.app.store.data_dir()
 
 
-def _start_export(handle: SandboxHandle) -> int:
-    """Submit the guide's export on ``handle``; its job id."""
-    url, h = handle.url, headers(handle.url)
+def _start_export(handle: SandboxHandle | str) -> int:
+    """Submit the guide's export on ``handle`` (or the sandbox at that URL); its job id."""
+    url = handle if isinstance(handle, str) else handle.url
+    h = headers(url)
     created = requests.post(
         f"{url}/data/foundation/catalog/dataSets",
         json=seed_sample("create_dataset_request"),
@@ -501,17 +502,7 @@ def test_the_cli_stopped_by_a_signal_removes_its_files(
         assert f"listening on http://127.0.0.1:{port}" in line, line
         url = f"http://127.0.0.1:{port}"
         assert token(url).status_code == 200
-        h = headers(url)
-        created = requests.post(
-            f"{url}/data/foundation/catalog/dataSets",
-            json=seed_sample("create_dataset_request"),
-            headers=h,
-            timeout=5,
-        )
-        body: dict[str, Any] = seed_sample("create_job_request")
-        body["destination"]["datasetId"] = created.json()[0].rsplit("/", 1)[1]
-        posted = requests.post(f"{url}/data/core/ups/export/jobs", json=body, headers=h, timeout=5)
-        assert posted.status_code == 200, posted.text
+        assert _start_export(url) > 0
         deadline = time.monotonic() + 10
         while not any(temp.rglob("*.parquet")) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -76,6 +76,15 @@ def record(s: Scenario, door: str, fault: str, where: str, started: float, **kw:
     return s.record(fault, where, started, table=door == "dynamic", **kw)
 
 
+def both_stacks(run: Callable[[str, Host], None], a: Host, b: Host) -> None:
+    """``run`` for stacks "a" and "b" at once, each through its own provider process."""
+    threads = [threading.Thread(target=run, args=pair) for pair in (("a", a), ("b", b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def api_body(dataset_id: str, **props: Any) -> dict[str, Any]:
     inputs, _ = check_export_job_inputs(
         {"dataset_id": dataset_id, "fields": ["identities.id"], **props}
@@ -277,14 +286,7 @@ def test_two_stacks_claiming_at_once_on_a_read_modify_write_catalog_lose_no_clai
                         wait_for_completion=wait,
                     )
 
-            threads = [
-                threading.Thread(target=run, args=(stack, host))
-                for stack, host in (("a", s.host), ("b", other))
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            both_stacks(run, s.host, other)
             # What a wait (or the end of the `up`) leaves time for: the keeper's second look.
             wait_until(lambda: len(claims_of(s, dataset_id)) == 6, timeout=10)
     result = record(
@@ -370,14 +372,7 @@ def test_two_stacks_losing_the_answers_of_one_request(
             def run(stack: str, host: Host) -> None:
                 outs[stack] = s.job(dataset_id, host=host, owner=owner_input("export", stack))
 
-            threads = [
-                threading.Thread(target=run, args=(stack, host))
-                for stack, host in (("a", s.host), ("b", other))
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            both_stacks(run, s.host, other)
     result = record(
         s,
         door,
