@@ -125,3 +125,29 @@ def test_a_malformed_config_value_fails_the_preview_naming_the_key(
     preview = project.run("preview")
     assert not preview.ok
     assert "aep:maxRetries" in preview.text() and "must be a whole number" in preview.text()
+
+
+def test_a_renamed_stack_carries_its_jobs_claim_over(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    """`pulumi stack rename` (#27): the next `up` updates the job in place (its `owner`), exports
+    nothing, and the job's claim on the dataset names the new stack, so a new stack that takes
+    the old name never finds the job claimed as its own."""
+    project = deployable(workspace, sandbox, "profile_export", stack="dev")
+    assert project.run("up").ok
+    before = project.resources()
+    assert project.cli("stack", "rename", "dev2").ok
+    project.stack = "dev2"
+    preview = project.run("preview")
+    assert preview.ok, preview.stderr
+    assert preview.steps() == {DATASET: "same", JOB: "update"}, preview.steps()
+    assert driving(preview)[JOB] == ["owner"]
+    up = project.run("up")
+    assert up.ok, up.stderr
+    after = project.resources()
+    job_id = after[JOB]["id"]
+    assert job_id == before[JOB]["id"] and list(sandbox.state()["jobs"]) == [job_id]
+    tags = sandbox.state()["datasets"][after[DATASET]["id"]]["tags"]
+    owner = next(v for v in tags[f"aep-pulumi/job-{job_id}"] if v.startswith("owner:"))
+    assert owner.endswith("/dev2/profile-export"), owner
+    assert project.run("preview").steps() == {DATASET: "same", JOB: "same"}
