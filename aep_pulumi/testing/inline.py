@@ -1,6 +1,7 @@
 """Run one ``pulumi`` operation on a Python program as an Automation API inline program.
 
     python -m aep_pulumi.testing.inline OPERATION WORK_DIR STACK [--events FILE] [--out FILE]
+        [--diff] [--refresh] [--run-program]
 
 OPERATION is ``preview``, ``up``, ``refresh``, ``destroy`` or ``import`` (of ``--resources``). ``WORK_DIR`` holds the program
 (``__main__.py``) and its ``Pulumi.yaml``; the stack must exist there (``pulumi stack init``),
@@ -50,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resources", type=Path, help="for import: a JSON list of {type, name, id} to import"
     )
+    # The CLI's own flags of the same names, for the operations that take them.
+    parser.add_argument("--diff", action="store_true", help="preview/up/refresh: a rich diff")
+    parser.add_argument("--refresh", action="store_true", help="preview/up: refresh first")
+    parser.add_argument(
+        "--run-program", action="store_true", help="refresh/destroy: run the program"
+    )
     args = parser.parse_args(argv)
     work_dir = args.work_dir.resolve()
 
@@ -74,11 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"operation": args.operation}
     try:
         if args.operation == "preview":
-            preview = stack.preview(on_event=on_event, color="never")
+            preview = stack.preview(
+                on_event=on_event, color="never", diff=args.diff, refresh=args.refresh
+            )
             result["changes"] = plain(preview.change_summary)
             result["stdout"] = preview.stdout
         elif args.operation == "up":
-            up = stack.up(on_event=on_event, color="never")
+            up = stack.up(on_event=on_event, color="never", diff=args.diff, refresh=args.refresh)
             result["outputs"] = {k: v.value for k, v in up.outputs.items()}
             result["summary"] = plain(up.summary.resource_changes)
             result["stdout"] = up.stdout
@@ -90,11 +99,13 @@ def main(argv: list[str] | None = None) -> int:
             result["summary"] = plain(imported.summary.resource_changes)
             result["stdout"] = imported.stdout
         elif args.operation == "refresh":
-            refresh = stack.refresh(on_event=on_event, color="never")
+            refresh = stack.refresh(
+                on_event=on_event, color="never", diff=args.diff, run_program=args.run_program
+            )
             result["summary"] = plain(refresh.summary.resource_changes)
             result["stdout"] = refresh.stdout
         else:
-            destroy = stack.destroy(on_event=on_event, color="never")
+            destroy = stack.destroy(on_event=on_event, color="never", run_program=args.run_program)
             result["summary"] = plain(destroy.summary.resource_changes)
             result["stdout"] = destroy.stdout
         code = 0
