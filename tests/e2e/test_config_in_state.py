@@ -209,3 +209,22 @@ def test_an_inline_program_finds_its_virtualenv_when_python3_on_path_lacks_pulum
     found = project.run("up", env=workspace.environment(PATH=path, VIRTUAL_ENV=sys.prefix))
     assert found.ok, found.stderr
     assert project.outputs()["status"] == "SUCCEEDED"
+
+
+def test_a_destroy_runs_on_the_last_ups_config_too_and_says_how_to_run_on_the_current_one(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    project = configured_in_config(workspace, sandbox)
+    assert project.run("up").ok
+    project.config("aep:endpoint", UNREACHABLE)
+    assert project.run("up").ok
+    project.config("aep:endpoint", sandbox.env["AEP_ENDPOINT"])
+    stale = project.cli("destroy", "--yes")
+    text = stale.text()
+    assert not stale.ok and "Traceback" not in text
+    assert f"The provider ran with aep:endpoint={UNREACHABLE} (config)" in text
+    assert "run a plain `pulumi up` first (or `pulumi destroy --run-program`)" in text
+    assert sandbox.state()["datasets"], "nothing was deleted"
+    destroyed = project.run("destroy", extra=["--run-program"])
+    assert destroyed.ok, destroyed.stderr
+    assert project.resources() == {} and sandbox.state()["datasets"] == {}
