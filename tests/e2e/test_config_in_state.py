@@ -228,3 +228,28 @@ def test_a_destroy_runs_on_the_last_ups_config_too_and_says_how_to_run_on_the_cu
     destroyed = project.run("destroy", extra=["--run-program"])
     assert destroyed.ok, destroyed.stderr
     assert project.resources() == {} and sandbox.state()["datasets"] == {}
+
+
+def test_a_secret_changed_in_config_is_not_what_a_refresh_uses(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    """The issue's second case: a wrong secret goes unnoticed by `refresh` (it runs on the stored
+    right one); once an `up` stored the wrong one, the right one keeps failing until a refresh
+    that runs the program."""
+    right = sandbox.env["AEP_CLIENT_SECRET"]
+    sandbox.app.config.credentials = {sandbox.env["AEP_CLIENT_ID"]: right}
+    try:
+        project = configured_in_config(workspace, sandbox)
+        assert project.run("up").ok
+        project.config("aep:clientSecret", "a-wrong-secret", secret=True)
+        assert project.cli("refresh", "--yes").ok, "unnoticed: it ran on the stored secret"
+        assert project.run("up").ok, "no change to apply: the state took the wrong secret"
+        project.config("aep:clientSecret", right, secret=True)
+        failing = project.cli("refresh", "--yes")
+        text = failing.text()
+        assert not failing.ok and "HTTP 401" in text and "Traceback" not in text
+        assert "aep:clientSecret set (config)" in text and "a-wrong-secret" not in text
+        assert project.run("refresh", extra=["--run-program"]).ok
+        assert project.cli("refresh", "--yes").ok
+    finally:
+        sandbox.app.config.credentials = None
