@@ -18,8 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import DEFAULT_ENDPOINT, DEFAULT_IMS_ENDPOINT, DEFAULT_SANDBOX, KEYS_BY_ATTR
-from ..config import resolve_raw as _resolve_raw
+from ..config import (
+    DEFAULT_ENDPOINT,
+    DEFAULT_IMS_ENDPOINT,
+    DEFAULT_SANDBOX,
+    KEYS_BY_ATTR,
+    resolve_raw,
+)
 from ..errors import AepError
 
 # Shown by value; the secret ones only as "set" or "not set".
@@ -64,7 +69,7 @@ def _source(attr: str, config: Mapping[str, Any]) -> str:
 def configuration_summary(config: Mapping[str, Any]) -> str:
     """The settings a provider ran with, each with where it came from; secrets only as set or
     not set."""
-    raw = _resolve_raw(config)
+    raw = resolve_raw(config)
     shown: list[str] = []
     for attr, default in _SHOWN:
         key = KEYS_BY_ATTR[attr]
