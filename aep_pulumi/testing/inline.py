@@ -21,6 +21,7 @@ import enum
 import json
 import runpy
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m aep_pulumi.testing.inline")
     parser.add_argument("operation", choices=["preview", "up", "refresh", "destroy", "import"])
     parser.add_argument("work_dir", type=Path)
@@ -57,7 +58,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--run-program", action="store_true", help="refresh/destroy: run the program"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _operate(
+    stack: auto.Stack, args: argparse.Namespace, on_event: Callable[[auto.EngineEvent], None]
+) -> dict[str, Any]:
+    """Run the operation; its result (outputs, summary, the CLI's output)."""
+    # `run_program=False` would add `--run-program=false`; None leaves the CLI's own default.
+    run_program = args.run_program or None
+    if args.operation == "preview":
+        preview = stack.preview(
+            on_event=on_event, color="never", diff=args.diff, refresh=args.refresh
+        )
+        return {"changes": plain(preview.change_summary), "stdout": preview.stdout}
+    if args.operation == "up":
+        up = stack.up(on_event=on_event, color="never", diff=args.diff, refresh=args.refresh)
+        return {
+            "outputs": {k: v.value for k, v in up.outputs.items()},
+            "summary": plain(up.summary.resource_changes),
+            "stdout": up.stdout,
+        }
+    if args.operation == "import":
+        wanted = json.loads(args.resources.read_text(encoding="utf-8")) if args.resources else []
+        imported = stack.import_resources(resources=wanted, generate_code=False)
+        return {"summary": plain(imported.summary.resource_changes), "stdout": imported.stdout}
+    if args.operation == "refresh":
+        refresh = stack.refresh(
+            on_event=on_event, color="never", diff=args.diff, run_program=run_program
+        )
+        return {"summary": plain(refresh.summary.resource_changes), "stdout": refresh.stdout}
+    destroy = stack.destroy(on_event=on_event, color="never", run_program=run_program)
+    return {"summary": plain(destroy.summary.resource_changes), "stdout": destroy.stdout}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     work_dir = args.work_dir.resolve()
 
     def program() -> None:
@@ -80,34 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     result: dict[str, Any] = {"operation": args.operation}
     try:
-        if args.operation == "preview":
-            preview = stack.preview(
-                on_event=on_event, color="never", diff=args.diff, refresh=args.refresh
-            )
-            result["changes"] = plain(preview.change_summary)
-            result["stdout"] = preview.stdout
-        elif args.operation == "up":
-            up = stack.up(on_event=on_event, color="never", diff=args.diff, refresh=args.refresh)
-            result["outputs"] = {k: v.value for k, v in up.outputs.items()}
-            result["summary"] = plain(up.summary.resource_changes)
-            result["stdout"] = up.stdout
-        elif args.operation == "import":
-            wanted = (
-                json.loads(args.resources.read_text(encoding="utf-8")) if args.resources else []
-            )
-            imported = stack.import_resources(resources=wanted, generate_code=False)
-            result["summary"] = plain(imported.summary.resource_changes)
-            result["stdout"] = imported.stdout
-        elif args.operation == "refresh":
-            refresh = stack.refresh(
-                on_event=on_event, color="never", diff=args.diff, run_program=args.run_program
-            )
-            result["summary"] = plain(refresh.summary.resource_changes)
-            result["stdout"] = refresh.stdout
-        else:
-            destroy = stack.destroy(on_event=on_event, color="never", run_program=args.run_program)
-            result["summary"] = plain(destroy.summary.resource_changes)
-            result["stdout"] = destroy.stdout
+        result.update(_operate(stack, args, on_event))
         code = 0
     except auto.CommandError as exc:
         result["error"] = str(exc)
