@@ -34,15 +34,42 @@ ENGINE = ROOT / "engine"
 MIN_VERSION = (3, 200, 0)
 LAUNCHER = """#!/bin/sh
 # Pulumi's dynamic provider host for Python programs (what the engine starts for
-# `pulumi-python:dynamic` resources), in the program's virtual environment when it names one.
-if [ -n "$PULUMI_RUNTIME_VIRTUALENV" ]; then
-  case "$PULUMI_RUNTIME_VIRTUALENV" in
-    /*) venv="$PULUMI_RUNTIME_VIRTUALENV" ;;
-    *) venv="$PWD/$PULUMI_RUNTIME_VIRTUALENV" ;;
-  esac
-  exec "$venv/bin/python" -u -m pulumi.dynamic "$@"
+# `pulumi-python:dynamic` resources), run by the Python of the program's environment, in order:
+# 1. PULUMI_RUNTIME_VIRTUALENV, the project's `virtualenv` runtime option (relative to the
+#    program's folder); when it is set, its python must have the `pulumi` package;
+# 2. VIRTUAL_ENV, an activated virtualenv: the engine passes no runtime option to the plugins of
+#    an Automation API inline program, which runs in the caller's environment;
+# 3. the first python3 or python on PATH that has the `pulumi` package.
+# Otherwise it fails saying how to fix it, never `No module named 'pulumi'` from another Python.
+has_pulumi() {
+  [ -x "$1" ] && "$1" -c "import importlib.util as u, sys; sys.exit(u.find_spec('pulumi') is None)" 2>/dev/null
+}
+absolute() {
+  case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac
+}
+if [ -n "${PULUMI_RUNTIME_VIRTUALENV:-}" ]; then
+  venv=$(absolute "$PULUMI_RUNTIME_VIRTUALENV")
+  if has_pulumi "$venv/bin/python"; then
+    exec "$venv/bin/python" -u -m pulumi.dynamic "$@"
+  fi
+  echo "pulumi-resource-pulumi-python: the program's virtualenv $venv (PULUMI_RUNTIME_VIRTUALENV, from runtime.options.virtualenv) has no bin/python with the pulumi package; create it and install the program's requirements there" >&2
+  exit 1
 fi
-exec python3 -u -m pulumi.dynamic "$@"
+if [ -n "${VIRTUAL_ENV:-}" ] && has_pulumi "$(absolute "$VIRTUAL_ENV")/bin/python"; then
+  exec "$(absolute "$VIRTUAL_ENV")/bin/python" -u -m pulumi.dynamic "$@"
+fi
+saved_ifs=$IFS
+IFS=:
+for folder in $PATH; do
+  for name in python3 python; do
+    if has_pulumi "${folder:-.}/$name"; then
+      IFS=$saved_ifs
+      exec "${folder:-.}/$name" -u -m pulumi.dynamic "$@"
+    fi
+  done
+done
+echo "pulumi-resource-pulumi-python: found no Python with the pulumi package (PULUMI_RUNTIME_VIRTUALENV and VIRTUAL_ENV name none, and no python3 or python on PATH has it). Set runtime.options.virtualenv in Pulumi.yaml; for an Automation API inline program, set PULUMI_RUNTIME_VIRTUALENV (or VIRTUAL_ENV) to the program's virtualenv, or put its bin folder first on PATH" >&2
+exit 1
 """
 BINARIES = ("pulumi", "pulumi-language-yaml", "pulumi-resource-pulumi-python", "aep-sdkgen")
 

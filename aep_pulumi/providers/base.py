@@ -33,6 +33,7 @@ from ..core.context import Context
 from ..core.resource import ResourceCore
 from ..core.unknown import UNKNOWN, is_unknown
 from ..errors import AepError
+from .messages import quiet_host_tracebacks, with_configuration
 
 
 class PulumiLog:
@@ -129,6 +130,7 @@ class AepProviderBase(ResourceProvider):
         # Every stack key, so that a mistyped `aep:` key can be reported (the dynamic host's
         # Config keeps them in `_props`).
         self._config_key_names = sorted(getattr(req.config, "_props", {}) or {})
+        quiet_host_tracebacks()
 
     def use_context(self, context: Context) -> None:
         """Run on ``context`` instead of the process's shared one (the test kit's mocks give
@@ -149,9 +151,22 @@ class AepProviderBase(ResourceProvider):
         return type(self).core_class(self.context())
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        outcome = self.core.check(to_core(news))
-        failures = [CheckFailure(path, reason) for path, reason in outcome.failures]
-        return CheckResult(to_pulumi(outcome.inputs), failures)
+        """Checked inputs, with the sandbox they live in, and every failure."""
+        core = self.core
+        outcome = core.check(to_core(news))
+        # The engine prints a failure keyed on a property as `property aep:endpoint value
+        # {<nil>} has a problem`; one keyed on nothing as `resource 'x' has a problem: <reason>`,
+        # and the reason names the configuration key already.
+        failures = [
+            CheckFailure("" if path.startswith("aep:") else path, reason)
+            for path, reason in outcome.failures
+        ]
+        inputs = dict(outcome.inputs)
+        if inputs.get("sandbox_name") is None and not outcome.failures:
+            # The configured sandbox, recorded: a change of `aep:sandboxName` then shows in the
+            # engine's diff as `sandbox_name: "prod" => "dev"`, the reason of the replacement.
+            inputs["sandbox_name"] = core.ctx.default_sandbox()
+        return CheckResult(to_pulumi(inputs), failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         outcome = self.core.diff(to_core(olds), to_core(news))
@@ -166,9 +181,15 @@ class AepProviderBase(ResourceProvider):
         created = self.core.create(props)
         return CreateResult(created.id, created.outputs)
 
+    def _explained(self, exc: AepError, operation: str) -> AepError:
+        return with_configuration(exc, operation, self._raw_config or {})
+
     @surface_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        outcome = self.core.read(id_, props)
+        try:
+            outcome = self.core.read(id_, props)
+        except AepError as exc:
+            raise self._explained(exc, "read") from None
         if outcome.id is None:
             return ReadResult("", {})
         return ReadResult(outcome.id, outcome.outputs, outcome.inputs)
@@ -179,4 +200,7 @@ class AepProviderBase(ResourceProvider):
 
     @surface_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self.core.delete(id_, props)
+        try:
+            self.core.delete(id_, props)
+        except AepError as exc:
+            raise self._explained(exc, "delete") from None

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .faults import FaultPlan, FaultRates, ScriptedFault
+from .admin_input import AdminInputError, checked_fields, checked_list
+from .config import SandboxConfig
+from .faults import ACTIONS, FaultPlan, FaultRates, ScriptedFault
 from .parts import AppParts
 from .responses import json_response
 
 ADMIN = "/_sandbox"
+
+
+@dataclass
+class _FaultsBody:
+    """The fields of a ``POST /_sandbox/faults`` body (each checked further on its own)."""
+
+    rates: dict[str, Any] | None = None
+    script: list[dict[str, Any]] | None = None
+
+
+def _bad_field(exc: AdminInputError) -> Response:
+    """A 400 naming the field, as every other refused request names what was wrong."""
+    return json_response({"error": str(exc), "field": exc.field}, 400)
 
 
 class AdminRoutes(AppParts):
@@ -44,27 +59,56 @@ class AdminRoutes(AppParts):
         return json_response({"reset": True})
 
     def admin_config(self, request: Request) -> Response:
+        """The knobs; a POST sets some (every field checked before any is set)."""
         if request.method == "POST":
-            body = self.body_of(request) or {}
-            for key, value in body.items():
-                if not hasattr(self.config, key):
-                    return json_response({"error": f"unknown config key {key!r}"}, 400)
+            try:
+                changes = checked_fields(SandboxConfig, self._admin_body(request))
+            except AdminInputError as exc:
+                return _bad_field(exc)
+            for key, value in changes.items():
                 setattr(self.config, key, value)
         return json_response(self.store.config_dict())
 
     def admin_faults(self, request: Request) -> Response:
+        """Rates and scripted faults; a POST adds some (all checked before any is applied)."""
         if request.method == "DELETE":
             self.faults.clear()
         elif request.method == "POST":
-            body = self.body_of(request) or {}
             try:
-                if "rates" in body:
-                    self.faults.rates = FaultRates(**{**asdict(FaultRates()), **body["rates"]})
-                for item in body.get("script", []):
-                    self.faults.add(ScriptedFault(**item))
-            except (TypeError, ValueError) as exc:
-                return json_response({"error": str(exc)}, 400)
+                rates, script = self._fault_changes(self._admin_body(request))
+            except AdminInputError as exc:
+                return _bad_field(exc)
+            if rates is not None:
+                self.faults.rates = rates
+            for fault in script:
+                self.faults.add(fault)
         return json_response(self.faults.describe())
+
+    def _admin_body(self, request: Request) -> Any:
+        """The body (``{}`` when empty); a body that is not JSON is refused."""
+        data = request.get_data()
+        body = self.body_of(request)
+        if data.strip() and body is None:
+            raise AdminInputError("body", "must be a JSON object")
+        return {} if body is None else body
+
+    @staticmethod
+    def _fault_changes(body: Any) -> tuple[FaultRates | None, list[ScriptedFault]]:
+        checked_fields(_FaultsBody, body)
+        rates = None
+        if "rates" in body:
+            given = checked_fields(FaultRates, body["rates"], "rates")
+            rates = FaultRates(**{**asdict(FaultRates()), **given})
+        script = []
+        for i, item in enumerate(checked_list(body, "script")):
+            fault = ScriptedFault(**checked_fields(ScriptedFault, item, f"script[{i}]"))
+            if fault.action not in ACTIONS:
+                raise AdminInputError(
+                    f"script[{i}].action",
+                    f"unknown fault action {fault.action!r}; expected one of {', '.join(ACTIONS)}",
+                )
+            script.append(fault)
+        return rates, script
 
     def admin_forget_job(self, request: Request, job_id: int) -> Response:
         """Drop a job record but keep its batches, as AEP does with old jobs."""

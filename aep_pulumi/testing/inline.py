@@ -1,6 +1,7 @@
 """Run one ``pulumi`` operation on a Python program as an Automation API inline program.
 
     python -m aep_pulumi.testing.inline OPERATION WORK_DIR STACK [--events FILE] [--out FILE]
+        [--diff] [--refresh] [--run-program]
 
 OPERATION is ``preview``, ``up``, ``refresh``, ``destroy`` or ``import`` (of ``--resources``). ``WORK_DIR`` holds the program
 (``__main__.py``) and its ``Pulumi.yaml``; the stack must exist there (``pulumi stack init``),
@@ -20,6 +21,7 @@ import enum
 import json
 import runpy
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m aep_pulumi.testing.inline")
     parser.add_argument("operation", choices=["preview", "up", "refresh", "destroy", "import"])
     parser.add_argument("work_dir", type=Path)
@@ -50,7 +52,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resources", type=Path, help="for import: a JSON list of {type, name, id} to import"
     )
-    args = parser.parse_args(argv)
+    # The CLI's own flags of the same names, for the operations that take them.
+    parser.add_argument("--diff", action="store_true", help="preview/up/refresh: a rich diff")
+    parser.add_argument("--refresh", action="store_true", help="preview/up: refresh first")
+    parser.add_argument(
+        "--run-program", action="store_true", help="refresh/destroy: run the program"
+    )
+    return parser
+
+
+def _operate(
+    stack: auto.Stack, args: argparse.Namespace, on_event: Callable[[auto.EngineEvent], None]
+) -> dict[str, Any]:
+    """Run the operation; its result (outputs, summary, the CLI's output)."""
+    # `run_program=False` would add `--run-program=false`; None leaves the CLI's own default.
+    run_program = args.run_program or None
+    if args.operation == "preview":
+        preview = stack.preview(
+            on_event=on_event, color="never", diff=args.diff, refresh=args.refresh
+        )
+        return {"changes": plain(preview.change_summary), "stdout": preview.stdout}
+    if args.operation == "up":
+        up = stack.up(on_event=on_event, color="never", diff=args.diff, refresh=args.refresh)
+        return {
+            "outputs": {k: v.value for k, v in up.outputs.items()},
+            "summary": plain(up.summary.resource_changes),
+            "stdout": up.stdout,
+        }
+    if args.operation == "import":
+        wanted = json.loads(args.resources.read_text(encoding="utf-8")) if args.resources else []
+        imported = stack.import_resources(resources=wanted, generate_code=False)
+        return {"summary": plain(imported.summary.resource_changes), "stdout": imported.stdout}
+    if args.operation == "refresh":
+        refresh = stack.refresh(
+            on_event=on_event, color="never", diff=args.diff, run_program=run_program
+        )
+        return {"summary": plain(refresh.summary.resource_changes), "stdout": refresh.stdout}
+    destroy = stack.destroy(on_event=on_event, color="never", run_program=run_program)
+    return {"summary": plain(destroy.summary.resource_changes), "stdout": destroy.stdout}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     work_dir = args.work_dir.resolve()
 
     def program() -> None:
@@ -73,30 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     result: dict[str, Any] = {"operation": args.operation}
     try:
-        if args.operation == "preview":
-            preview = stack.preview(on_event=on_event, color="never")
-            result["changes"] = plain(preview.change_summary)
-            result["stdout"] = preview.stdout
-        elif args.operation == "up":
-            up = stack.up(on_event=on_event, color="never")
-            result["outputs"] = {k: v.value for k, v in up.outputs.items()}
-            result["summary"] = plain(up.summary.resource_changes)
-            result["stdout"] = up.stdout
-        elif args.operation == "import":
-            wanted = (
-                json.loads(args.resources.read_text(encoding="utf-8")) if args.resources else []
-            )
-            imported = stack.import_resources(resources=wanted, generate_code=False)
-            result["summary"] = plain(imported.summary.resource_changes)
-            result["stdout"] = imported.stdout
-        elif args.operation == "refresh":
-            refresh = stack.refresh(on_event=on_event, color="never")
-            result["summary"] = plain(refresh.summary.resource_changes)
-            result["stdout"] = refresh.stdout
-        else:
-            destroy = stack.destroy(on_event=on_event, color="never")
-            result["summary"] = plain(destroy.summary.resource_changes)
-            result["stdout"] = destroy.stdout
+        result.update(_operate(stack, args, on_event))
         code = 0
     except auto.CommandError as exc:
         result["error"] = str(exc)

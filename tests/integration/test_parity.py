@@ -96,6 +96,10 @@ def test_checked_inputs_agree(
     checked, native_failures = native.check(kind, "thing", props)
     assert dynamic_failures == native_failures == []
     dynamic.pop("__provider")
+    # The dynamic door records the configured sandbox in its checked inputs: its host forwards no
+    # detailed diff, so the engine shows a sandbox change from the inputs (`"prod" => "dev"`);
+    # the native door reports its own detailed diff.
+    assert dynamic.pop("sandbox_name") == "prod" and "sandbox_name" not in checked
     assert checked == {k: v for k, v in dynamic.items() if k != "owner"}
 
 

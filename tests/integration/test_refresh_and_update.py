@@ -86,3 +86,46 @@ def test_report_files_can_be_turned_off_and_on_in_place(host: ProviderHost) -> N
     assert updated["files"] and updated["report_files"] is True
     off, _ = host.check("job", "j", props)
     assert host.update("job", "j", job.id, updated, off).get("files") is None
+
+
+def test_a_failed_refresh_names_the_configuration_it_ran_with_and_no_traceback(
+    host: ProviderHost, live_sandbox: SandboxHandle
+) -> None:
+    """A refresh configures the provider from the state's default-provider entry (the last
+    `up`'s config): the error says which values it ran with, and how to run on the current
+    config; never the secret, never the host's traceback."""
+    inputs, _ = host.check("dataset", "t", {"name": "t"})
+    created = host.create("dataset", "t", inputs)
+    secret = "wrong-but-secret-value"
+    stale = ProviderHost({"AEP_IMS_ENDPOINT": live_sandbox.url, "AEP_MAX_RETRIES": "0"})
+    said: dict[str, str] = {}
+    try:
+        stale.configure(
+            {
+                "aep:endpoint": "http://127.0.0.1:9/",
+                "aep:orgId": "STALE@AdobeOrg",
+                "aep:clientId": "stale-client",
+                "aep:clientSecret": secret,
+            }
+        )
+        for operation in ("read", "delete"):
+            with pytest.raises(grpc.RpcError) as raised:
+                getattr(stale, operation)("dataset", "t", created.id, created.outs)
+            said[operation] = raised.value.details() or ""
+    finally:
+        stale.close()
+    ran_with = (
+        "The provider ran with aep:endpoint=http://127.0.0.1:9/ (config), "
+        f"aep:imsEndpoint={live_sandbox.url} (env AEP_IMS_ENDPOINT), "
+        "aep:orgId=STALE@AdobeOrg (config), aep:sandboxName=prod (default), "
+        "aep:clientId=stale-client (config), aep:clientSecret set (config), "
+        "aep:accessToken not set. "
+    )
+    for details in said.values():
+        assert "Traceback" not in details and 'File "' not in details, details
+        assert secret not in details and ran_with in details, details
+    assert said["read"].startswith(f"get dataset {created.id}: "), said["read"]
+    assert "run `pulumi refresh --run-program` or a plain `pulumi up` first" in said["read"]
+    assert said["delete"].startswith(f"delete dataset {created.id}: "), said["delete"]
+    assert "run a plain `pulumi up` first" in said["delete"]
+    assert created.id in live_sandbox.state()["datasets"], "the stale delete changed nothing"

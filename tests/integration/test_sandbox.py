@@ -523,3 +523,92 @@ def test_the_cli_stopped_by_a_signal_removes_its_files(
                 stream.close()
     assert list(temp.iterdir()) == [], f"{stop.name} left the sandbox's files behind"
     assert code == 0, f"it stops cleanly on {stop.name} (exit status {code})"
+
+
+def test_admin_config_credentials_as_a_list_is_a_400_and_ims_keeps_working(
+    aep_sandbox: SandboxHandle,
+) -> None:
+    """A list where the map `{client id: secret}` is expected was once accepted, and every IMS
+    request then answered 500 (an AttributeError)."""
+    url = aep_sandbox.url
+    refused = requests.post(
+        f"{url}/_sandbox/config", json={"credentials": [TEST_CLIENT_ID]}, timeout=5
+    )
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "credentials"
+    assert "client id -> secret" in refused.json()["error"]
+    assert token(url).status_code == 200, "the refused value was not applied"
+    accepted = requests.post(
+        f"{url}/_sandbox/config", json={"credentials": {"only-me": "right"}}, timeout=5
+    )
+    assert accepted.status_code == 200 and accepted.json()["credentials"] == ["only-me"]
+    assert token(url, "only-me", "right").status_code == 200
+    assert token(url).status_code == 401
+
+
+def _wrong_value(hint: str) -> Any:
+    """A JSON value of another type than the field's declared one."""
+    return "not a number" if ("float" in hint or "int" in hint) else 12
+
+
+def _admin_fields() -> list[tuple[str, dict[str, Any], str]]:
+    """(endpoint, body with one wrong field, the field's name), for every admin field."""
+    from dataclasses import fields
+
+    from aep_pulumi.sandbox.config import SandboxConfig
+    from aep_pulumi.sandbox.faults import FaultRates, ScriptedFault
+
+    cases = [("config", {f.name: _wrong_value(str(f.type))}, f.name) for f in fields(SandboxConfig)]
+    cases += [
+        ("faults", {"rates": {f.name: _wrong_value(str(f.type))}}, f"rates.{f.name}")
+        for f in fields(FaultRates)
+    ]
+    cases += [
+        (
+            "faults",
+            {"script": [{"action": "error", f.name: _wrong_value(str(f.type))}]},
+            f"script[0].{f.name}",
+        )
+        for f in fields(ScriptedFault)
+    ]
+    cases += [
+        ("faults", {"script": {"action": "error"}}, "script"),
+        ("faults", {"rates": [0.5]}, "rates"),
+        ("faults", {"script": [{"method": "GET"}]}, "script[0].action"),
+        ("faults", {"script": [{"action": "explode"}]}, "script[0].action"),
+        ("faults", {"rate": {}}, "rate"),
+        ("config", {"job_duraton": 1}, "job_duraton"),
+        ("config", ["job_duration", 1], "body"),
+    ]
+    return cases
+
+
+@pytest.mark.parametrize(("endpoint", "body", "field"), _admin_fields())
+def test_every_admin_field_of_the_wrong_shape_is_a_400_naming_it(
+    aep_sandbox: SandboxHandle, endpoint: str, body: Any, field: str
+) -> None:
+    url = aep_sandbox.url
+    before = requests.get(f"{url}/_sandbox/{endpoint}", timeout=5).json()
+    answer = requests.post(f"{url}/_sandbox/{endpoint}", json=body, timeout=5)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["field"] == field
+    assert answer.json()["error"].startswith(f"{field}: ")
+    assert requests.get(f"{url}/_sandbox/{endpoint}", timeout=5).json() == before, "unchanged"
+
+
+def test_the_admin_config_shape_in_the_manual_names_every_field(
+    aep_sandbox: SandboxHandle,
+) -> None:
+    from dataclasses import fields
+
+    from aep_pulumi.sandbox.config import SandboxConfig
+
+    page = (ROOT / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    section = page.split("## Admin endpoints", 1)[1]
+    assert [f.name for f in fields(SandboxConfig) if f"`{f.name}`" not in section] == []
+    quoted = re.search(r'\{"error": "(credentials: [^"]+)", "field":\s+"credentials"\}', section)
+    assert quoted is not None
+    answer = requests.post(
+        f"{aep_sandbox.url}/_sandbox/config", json={"credentials": ["x"]}, timeout=5
+    )
+    assert answer.json() == {"error": quoted.group(1), "field": "credentials"}
