@@ -115,14 +115,21 @@ def test_a_refresh_runs_on_the_last_ups_config_says_so_and_the_manuals_way_out_w
     assert project.cli("refresh", "--yes").ok
 
 
-def test_a_plain_up_also_stores_the_current_config(
-    workspace: Workspace, sandbox: SandboxHandle
-) -> None:
+def stored_with_an_unreachable_endpoint(workspace: Workspace, sandbox: SandboxHandle) -> Project:
+    """A stack whose last `up` ran (and stored) an unreachable `aep:endpoint`, and whose config
+    has the right one again."""
     project = configured_in_config(workspace, sandbox)
     assert project.run("up").ok
     project.config("aep:endpoint", UNREACHABLE)
     assert project.run("up").ok
     project.config("aep:endpoint", sandbox.env["AEP_ENDPOINT"])
+    return project
+
+
+def test_a_plain_up_also_stores_the_current_config(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    project = stored_with_an_unreachable_endpoint(workspace, sandbox)
     stale = project.cli("refresh", "--yes")
     assert not stale.ok and f"ran with aep:endpoint={UNREACHABLE} (config)" in stale.text()
     assert project.run("up").ok
@@ -214,11 +221,7 @@ def test_an_inline_program_finds_its_virtualenv_when_python3_on_path_lacks_pulum
 def test_a_destroy_runs_on_the_last_ups_config_too_and_says_how_to_run_on_the_current_one(
     workspace: Workspace, sandbox: SandboxHandle
 ) -> None:
-    project = configured_in_config(workspace, sandbox)
-    assert project.run("up").ok
-    project.config("aep:endpoint", UNREACHABLE)
-    assert project.run("up").ok
-    project.config("aep:endpoint", sandbox.env["AEP_ENDPOINT"])
+    project = stored_with_an_unreachable_endpoint(workspace, sandbox)
     stale = project.cli("destroy", "--yes")
     text = stale.text()
     assert not stale.ok and "Traceback" not in text
