@@ -45,6 +45,7 @@ class DatasetCore(ResourceCore):
     """Creates, reads, updates and deletes AEP Catalog datasets."""
 
     kind = "Dataset"
+    changed_by_update = ("updated",)
     validate = staticmethod(check_dataset_inputs)
 
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:

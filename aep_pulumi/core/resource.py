@@ -35,6 +35,8 @@ class ResourceCore(abc.ABC):
     """One resource's behaviour over plain dicts: the lifecycle every front door drives."""
 
     kind: ClassVar[str]
+    # Outputs that AEP sets anew on each in-place update (a preview cannot know them).
+    changed_by_update: ClassVar[tuple[str, ...]] = ()
 
     @staticmethod
     @abc.abstractmethod

@@ -32,6 +32,7 @@ from ..core.schema import RESOURCES
 from ..core.spec_types import ResourceSpec, camel
 from ..core.unknown import UNKNOWN
 from ..errors import AepError, AepPartialState
+from .provider_config import configured
 from .schema import TOKEN, schema_json
 from .wire import camel_path, from_wire, to_wire
 
@@ -61,7 +62,7 @@ class InitFailed(Exception):
 class DiffAnswer:
     """A diff in the schema's names."""
 
-    changes: bool
+    changed: bool
     replaces: list[str]
     updates: list[str]
     delete_before_replace: bool
@@ -178,11 +179,9 @@ class AepNativeProvider:
         inputs (an explicit provider resource)."""
         given = {config_key(k): v for k, v in variables.items() if k.startswith("aep:")}
         known = {key for key, _env in config_keys()}
-        raw = {k: v for k, v in given.items() if k in known}
-        for name, value in args.items():
-            # The SDKs send `version` (the plugin's) among a provider's inputs: not config.
-            if isinstance(value, str) and f"aep:{name}" in known and f"aep:{name}" not in raw:
-                raw[f"aep:{name}"] = value
+        raw: dict[str, Any] = {k: v for k, v in given.items() if k in known}
+        for key, text in configured(args).items():
+            raw.setdefault(key, text)
         self.ctx.raw_config = raw
         self.ctx.config_key_names = sorted(given)
 
@@ -251,12 +250,22 @@ class AepNativeProvider:
     ) -> Wire:
         state, inputs = self.inp(urn, olds), self.inp(urn, news)
         if preview:
-            # Nothing AEP decides changes in place: the old outputs stay known.
-            known = {k: v for k, v in state.items() if k in self.spec(urn).outputs()}
-            return self.out(urn, {**known, **inputs})
+            return self.out(urn, self.predicted_update(urn, state, inputs))
         options = CallOptions(timeout=timeout or None, owner=owner_of(urn))
         updated = await self._run(urn, lambda: self.core(urn).update(id_, state, inputs, options))
         return self.out(urn, updated)
+
+    def predicted_update(
+        self, urn: str, state: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """A preview's outputs of an in-place update: the new inputs, and what AEP decided
+        before, known, for an update keeps the object (its id, its sandbox: a function or a
+        resource over them stays known, and no dependent is shown replaced), except what the
+        update itself changes (:attr:`ResourceCore.changed_by_update`)."""
+        core = self.core(urn)
+        known = {k: v for k, v in state.items() if k in self.spec(urn).outputs()}
+        known["sandbox_name"] = core.sandbox_of(state)
+        return {**known, **inputs, **dict.fromkeys(core.changed_by_update, UNKNOWN)}
 
     async def delete(self, urn: str, id_: str, props: Mapping[str, Any]) -> None:
         state = self.inp(urn, props)

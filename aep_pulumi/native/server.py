@@ -21,9 +21,11 @@ import grpc.aio
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc, status_pb2
 
+from ..core.ran_with import with_configuration
 from ..errors import AepError
 from ..version import __version__
-from .provider import AepNativeProvider, InitFailed
+from .provider import AepNativeProvider, DiffAnswer, InitFailed
+from .provider_config import SECRET_NAMES, ConfigDiff, check_provider_inputs, diff_provider_inputs
 from .wire import decode, encode
 
 T = TypeVar("T")
@@ -46,7 +48,12 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
     def __init__(self, provider: AepNativeProvider) -> None:
         self.provider = provider
 
-    async def _answer(self, context: Any, call: Callable[[], Awaitable[T]]) -> T:
+    async def _answer(
+        self, context: Any, call: Callable[[], Awaitable[T]], operation: str = ""
+    ) -> T:
+        """``call``'s answer; an AEP error becomes the operation's one-line error, with the
+        configuration the provider ran with (a refresh or a destroy runs on the one the last
+        `up` stored: :mod:`aep_pulumi.core.ran_with`)."""
         try:
             return await call()
         except InitFailed as exc:
@@ -58,6 +65,8 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
             metadata = (("grpc-status-details-bin", detail.SerializeToString()),)
             await context.abort_with_status(_Status(grpc.StatusCode.UNKNOWN, str(exc), metadata))
         except AepError as exc:
+            if operation:
+                exc = with_configuration(exc, operation, self.provider.ctx.raw_config)
             await context.abort(grpc.StatusCode.UNKNOWN, str(exc))
         raise AssertionError("unreachable: an abort raises")
 
@@ -74,10 +83,42 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.GetSchemaResponse(schema=self.provider.schema())
 
     async def CheckConfig(self, request: Any, context: Any) -> Any:
-        return provider_pb2.CheckResponse(inputs=request.news)
+        news, secrets = decode(request.news)
+        # A credential stays secret in the provider's stored inputs, however it was given.
+        hidden = secrets | (SECRET_NAMES & set(news))
+        return provider_pb2.CheckResponse(
+            inputs=encode(news, hidden),
+            failures=[
+                provider_pb2.CheckFailure(reason=problem) for problem in check_provider_inputs(news)
+            ],
+        )
 
     async def DiffConfig(self, request: Any, context: Any) -> Any:
-        return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
+        olds, _ = decode(request.olds)
+        news, _ = decode(request.news)
+        return self._diff_response(diff_provider_inputs(olds, news))
+
+    @staticmethod
+    def _diff_response(answer: ConfigDiff | DiffAnswer, delete_before_replace: bool = False) -> Any:
+        detailed = {
+            k: provider_pb2.PropertyDiff(kind=UPDATE, inputDiff=True) for k in answer.updates
+        }
+        detailed.update(
+            {
+                k: provider_pb2.PropertyDiff(kind=UPDATE_REPLACE, inputDiff=True)
+                for k in answer.replaces
+            }
+        )
+        return provider_pb2.DiffResponse(
+            replaces=answer.replaces,
+            deleteBeforeReplace=delete_before_replace,
+            changes=provider_pb2.DiffResponse.DIFF_SOME
+            if answer.changed
+            else provider_pb2.DiffResponse.DIFF_NONE,
+            diffs=sorted(set(answer.replaces) | set(answer.updates)),
+            detailedDiff=detailed,
+            hasDetailedDiff=True,
+        )
 
     async def Configure(self, request: Any, context: Any) -> Any:
         args, _ = decode(request.args)
@@ -104,25 +145,7 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
         olds, _ = decode(request.olds)
         news, _ = decode(request.news)
         answer = await self._answer(context, lambda: self.provider.diff(request.urn, olds, news))
-        detailed = {
-            k: provider_pb2.PropertyDiff(kind=UPDATE, inputDiff=True) for k in answer.updates
-        }
-        detailed.update(
-            {
-                k: provider_pb2.PropertyDiff(kind=UPDATE_REPLACE, inputDiff=True)
-                for k in answer.replaces
-            }
-        )
-        return provider_pb2.DiffResponse(
-            replaces=answer.replaces,
-            deleteBeforeReplace=answer.delete_before_replace,
-            changes=provider_pb2.DiffResponse.DIFF_SOME
-            if answer.changes
-            else provider_pb2.DiffResponse.DIFF_NONE,
-            diffs=sorted(set(answer.replaces) | set(answer.updates)),
-            detailedDiff=detailed,
-            hasDetailedDiff=True,
-        )
+        return self._diff_response(answer, answer.delete_before_replace)
 
     async def Create(self, request: Any, context: Any) -> Any:
         props, secrets = decode(request.properties)
@@ -131,6 +154,7 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
             lambda: self.provider.create(
                 request.urn, props, timeout=request.timeout, preview=request.preview
             ),
+            "create",
         )
         return provider_pb2.CreateResponse(id=id_, properties=encode(outputs, secrets))
 
@@ -138,7 +162,9 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
         props, secrets = decode(request.properties)
         inputs, input_secrets = decode(request.inputs)
         id_, outputs, kept = await self._answer(
-            context, lambda: self.provider.read(request.urn, request.id, props, inputs)
+            context,
+            lambda: self.provider.read(request.urn, request.id, props, inputs),
+            "read",
         )
         return provider_pb2.ReadResponse(
             id=id_ or "",
@@ -159,17 +185,22 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
                 timeout=request.timeout,
                 preview=request.preview,
             ),
+            "update",
         )
         return provider_pb2.UpdateResponse(properties=encode(outputs, secrets))
 
     async def Delete(self, request: Any, context: Any) -> Any:
         props, _ = decode(request.properties)
-        await self._answer(context, lambda: self.provider.delete(request.urn, request.id, props))
+        await self._answer(
+            context, lambda: self.provider.delete(request.urn, request.id, props), "delete"
+        )
         return empty_pb2.Empty()
 
     async def Invoke(self, request: Any, context: Any) -> Any:
         args, _ = decode(request.args)
-        result = await self._answer(context, lambda: self.provider.invoke(request.tok, args))
+        result = await self._answer(
+            context, lambda: self.provider.invoke(request.tok, args), "invoke"
+        )
         return provider_pb2.InvokeResponse(**{"return": encode(result)})
 
 
@@ -190,7 +221,12 @@ def main(argv: list[str] | None = None) -> None:
         await server.start()
         sys.stdout.write(f"{port}\n")
         sys.stdout.flush()
-        await server.wait_for_termination()
+        try:
+            await server.wait_for_termination()
+        finally:
+            # Stopped here, on the loop that runs it: left to the garbage collector after the
+            # loop closed (the engine ends a plugin with SIGINT), gRPC prints a traceback.
+            await server.stop(None)
 
     try:
         asyncio.run(serve())

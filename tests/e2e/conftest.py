@@ -41,6 +41,7 @@ def _fresh(sandbox: SandboxHandle) -> None:
     sandbox.app.store.clear_spaces()
     sandbox.app.faults.clear()
     sandbox.app.config.job_duration = 1.0
+    sandbox.app.config.credentials = None  # any secret (a test may rotate it)
 
 
 @pytest.fixture

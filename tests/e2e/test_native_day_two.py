@@ -1,0 +1,117 @@
+"""A user's second day with each native example, through the real engine: configuration
+changes reach the provider on the next run (DiffConfig), a bad key fails the next preview naming
+it (CheckConfig), a rotated secret is used at once, a dataset rename previews exactly what the
+`up` does and exports nothing, and a sandbox change moves the objects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from aep_pulumi.testing import TEST_CLIENT_ID, SandboxHandle
+from aep_pulumi.testing.engine import Project, Run, Workspace
+
+from .conftest import aep_calls
+from .test_native import NATIVE_EXAMPLES, native_project, with_secret
+
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+def provider_inputs(project: Project) -> dict[str, object]:
+    (provider,) = [
+        r for r in project.state()["deployment"]["resources"] if r["type"] == "pulumi:providers:aep"
+    ]
+    return dict(provider["inputs"])
+
+
+def exports_posted(sandbox: SandboxHandle, since: int) -> list[str]:
+    return [c for c in aep_calls(sandbox, since) if c == "POST /data/core/ups/export/jobs"]
+
+
+def failed_naming(run: Run, *needles: str) -> None:
+    text = run.text()
+    assert not run.ok, text
+    # A Python program's own frames may show (Pulumi's SDK prints a failed invoke so); the
+    # plugin's never do.
+    assert not re.search(r'File "[^"]*aep_pulumi/', text), text
+    for needle in needles:
+        assert needle in text, (needle, text)
+
+
+@pytest.mark.parametrize("example", NATIVE_EXAMPLES)
+def test_config_changes_reach_the_provider_on_the_next_run(
+    workspace: Workspace, sandbox: SandboxHandle, example: str
+) -> None:
+    project = with_secret(native_project(workspace, example), sandbox)
+    assert project.run("up").ok
+    good = sandbox.env["AEP_ENDPOINT"]
+
+    # A key the provider refuses fails the next preview, naming it, with nothing changed.
+    project.config("aep:endpoint", "http://aep.example.com")
+    failed_naming(project.run("preview"), "`aep:endpoint`", "plain http:// to aep.example.com")
+    project.config("aep:endpont", good)
+    failed_naming(project.run("preview"), "`aep:endpont`", "did you mean `aep:endpoint`?")
+    assert project.cli("config", "rm", "aep:endpont").ok
+
+    # A reachable-looking endpoint that is wrong: the preview reads AEP (the merge policies), so
+    # it fails there, naming the key and the value the provider ran with.
+    project.config("aep:endpoint", UNREACHABLE)
+    failed_naming(project.run("preview"), f"aep:endpoint={UNREACHABLE}")
+
+    # Fixed: up and refresh pass at once (the up stores the fixed endpoint).
+    project.config("aep:endpoint", good)
+    up = project.run("up")
+    assert up.ok, up.text()
+    assert set(up.steps().values()) == {"same"}, up.steps()
+    assert provider_inputs(project)["endpoint"] == good
+    refresh = project.cli("refresh", "--yes", "--expect-no-changes")
+    assert refresh.ok, refresh.stdout + refresh.stderr
+
+    # A rotated secret is used on the next run: the old one no longer works in AEP.
+    sandbox.app.config.credentials = {TEST_CLIENT_ID: "rotated-secret-value"}
+    project.config("aep:clientSecret", "rotated-secret-value", secret=True)
+    up = project.run("up")
+    assert up.ok, up.text()
+    refresh = project.cli("refresh", "--yes", "--expect-no-changes")
+    assert refresh.ok, refresh.stdout + refresh.stderr
+    assert "rotated-secret-value" not in project.cli("stack", "export").stdout
+
+
+@pytest.mark.parametrize("example", NATIVE_EXAMPLES)
+def test_a_rename_previews_what_the_up_does_and_a_sandbox_change_moves_the_objects(
+    workspace: Workspace, sandbox: SandboxHandle, example: str
+) -> None:
+    project = with_secret(native_project(workspace, example), sandbox)
+    assert project.run("up").ok
+    (job_id,) = sandbox.state()["jobs"]
+
+    # A dataset rename: an update of the dataset, the job the same, in the preview and the up.
+    project.config("datasetName", "Renamed Profile Data Export")
+    preview = project.run("preview")
+    assert preview.ok, preview.text()
+    expected = {"target": "update", "export": "same"}
+    assert preview.steps() == expected, preview.steps()
+    since = len(sandbox.app.request_log)
+    up = project.run("up")
+    assert up.ok, up.text()
+    assert up.steps() == expected, up.steps()
+    assert exports_posted(sandbox, since) == [], "a rename exports nothing"
+    (dataset,) = sandbox.state()["datasets"].values()
+    assert dataset["name"] == "Renamed Profile Data Export"
+
+    # A sandbox change moves both objects: shown as replacements, done as shown.
+    project.config("aep:sandboxName", "dev")
+    preview = project.run("preview")
+    assert preview.ok, preview.text()
+    moved = {"target": "replace", "export": "replace"}
+    assert preview.steps() == moved, preview.steps()
+    assert "sandboxName" in preview.step_keys()["target"], preview.step_keys()
+    up = project.run("up")
+    assert up.ok, up.text()
+    assert up.steps() == moved, up.steps()
+    assert sandbox.state("prod") == {"datasets": {}, "jobs": {}}
+    assert len(sandbox.state("dev")["jobs"]) == 1 and job_id not in sandbox.state("dev")["jobs"]
+    assert str(project.outputs()["exportJobId"]) in sandbox.state("dev")["jobs"]
+    assert project.cli("destroy", "--yes").ok
+    assert sandbox.state("dev") == {"datasets": {}, "jobs": {}}
