@@ -6,12 +6,26 @@ them its own way (an invoke of the ``aep`` plugin; a plain function in a Python 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import AepError, AepNotFoundError
 from .context import Context
 from .schema import DEFAULT_SCHEMA_NAME
+from .spec_types import camel
+from .validation import did_you_mean
+
+
+def check_arguments(function: str, args: Mapping[str, Any], names: Iterable[str]) -> None:
+    """Refuse an argument ``function`` does not take (a misspelt one would otherwise be
+    dropped, and the function read something else than asked), suggesting the closest."""
+    names = list(names)
+    for key in args:
+        if key not in names:
+            raise AepError(
+                f"{function} takes no argument `{key}`{did_you_mean(key, names)} "
+                f"(its arguments: {', '.join(camel(n) for n in names)})"
+            )
 
 
 def get_merge_policies(ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:

@@ -50,7 +50,7 @@ WAIT_OUTPUTS = EXPORT_WAIT.outputs()
 def check_dataset_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Validate a ``Dataset``'s inputs and apply defaults."""
     v = Validation()
-    v.unknown_keys(props, DATASET_INPUTS + DATASET_OUTPUTS)
+    v.unknown_keys(props, DATASET_INPUTS, DATASET_OUTPUTS)
     out: dict[str, Any] = {
         "name": v.string("name", props.get("name"), required=True),
         "description": v.string("description", props.get("description"), allow_empty=True),
@@ -104,7 +104,7 @@ def check_export_job_inputs(
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Validate a ``ProfileExportJob``'s inputs and apply defaults."""
     v = Validation()
-    v.unknown_keys(props, JOB_INPUTS + JOB_OUTPUTS)
+    v.unknown_keys(props, JOB_INPUTS, JOB_OUTPUTS)
     out: dict[str, Any] = {
         "dataset_id": v.dataset_id("dataset_id", props.get("dataset_id")),
         "schema_name": v.string("schema_name", props.get("schema_name")) or DEFAULT_SCHEMA_NAME,
@@ -261,7 +261,7 @@ def _check_triggers(v: Validation, value: Any) -> Any:
 def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Validate a ``ProfileExportWait``'s inputs and apply defaults."""
     v = Validation()
-    v.unknown_keys(props, WAIT_INPUTS + WAIT_OUTPUTS)
+    v.unknown_keys(props, WAIT_INPUTS, WAIT_OUTPUTS)
     job_ids = props.get("job_ids")
     normalised: Any = job_ids
     if job_ids is None:

@@ -6,16 +6,33 @@ Each helper returns the normalised value, the value itself when it is unknown (a
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..aep.ids import object_id_problem
+from .spec_types import camel
 from .unknown import is_unknown
 
 # A dot path of XDM field names: "identities.id", "_tenant.loyalty.tier", "identityMap".
 _DOT_PATH = re.compile(r"^[A-Za-z_$@][A-Za-z0-9_$@-]*(\.[A-Za-z_$@][A-Za-z0-9_$@-]*)*$")
 _SANDBOX = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """``; did you mean `x`?`` for the closest of ``names`` to a misspelt ``name``, in either
+    spelling a door uses (``event_list`` from Python, ``eventList`` from the plugin), else
+    nothing."""
+    spellings = {spelled for n in names for spelled in (n, camel(n))}
+    close = difflib.get_close_matches(name, sorted(spellings), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def unknown_property(name: str, names: Iterable[str]) -> str:
+    """Why ``name`` is refused among properties ``names`` (those a user sets)."""
+    names = list(names)
+    return f"unknown property{did_you_mean(name, names)}"
 
 
 class Validation:
@@ -136,8 +153,10 @@ class Validation:
             return None
         for key in value:
             if key not in allowed:
+                expected = ", ".join(camel(a) if key != key.lower() else a for a in allowed)
                 self.fail(
-                    f"{path}.{key}", f"unknown property (expected one of {', '.join(allowed)})"
+                    f"{path}.{key}",
+                    f"{unknown_property(key, allowed)} (expected one of {expected})",
                 )
         return value
 
@@ -162,10 +181,14 @@ class Validation:
             return None
         return text
 
-    def unknown_keys(self, props: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    def unknown_keys(
+        self, props: Mapping[str, Any], settable: tuple[str, ...], state: tuple[str, ...] = ()
+    ) -> None:
+        """Refuse names that are neither ``settable`` inputs nor ``state`` (outputs, which a
+        door may send back), suggesting the closest input."""
         for key in props:
-            if key not in allowed and not key.startswith("__"):
-                self.fail(key or '""', "unknown property")
+            if key not in settable and key not in state and not key.startswith("__"):
+                self.fail(key or '""', unknown_property(key, settable))
 
 
 def type_name(value: Any) -> str:

@@ -24,7 +24,7 @@ from ..core.context import Context
 from ..core.dataset import DatasetCore
 from ..core.export_job import ExportJobCore
 from ..core.export_wait import ExportWaitCore
-from ..core.functions import FUNCTIONS
+from ..core.functions import FUNCTIONS, check_arguments
 from ..core.resource import ResourceCore
 from ..core.results import CallOptions
 from ..core.schema import FUNCTIONS as FUNCTION_SPECS
@@ -281,5 +281,6 @@ class AepNativeProvider:
         if function is None or spec is None:
             raise AepError(f"unknown function {token!r}")
         plain = from_wire(spec.inputs, args)
+        check_arguments(name, plain, [p.name for p in spec.inputs])
         result = await self._run(token, lambda: function(self.ctx, plain))
         return to_wire(spec.outputs, result)

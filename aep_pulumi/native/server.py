@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import grpc
@@ -22,7 +22,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc, status_pb2
 
 from ..core.ran_with import with_configuration
-from ..errors import AepError
+from ..errors import AepConfigError, AepConnectionError, AepError, AepHttpError
 from ..version import __version__
 from .provider import AepNativeProvider, DiffAnswer, InitFailed
 from .provider_config import SECRET_NAMES, ConfigDiff, check_provider_inputs, diff_provider_inputs
@@ -40,6 +40,18 @@ class _Status(grpc.Status):  # type: ignore[misc]
         self.code = code
         self.details = details
         self.trailing_metadata = trailing_metadata
+
+
+def check_failure(path: str, reason: str, news: Mapping[str, Any], secrets: set[str]) -> Any:
+    """A failure as the engine shows it: with ``property`` set, it prints the property's value
+    from the inputs (``property feilds value {[...]} has a problem: ...``), which it can do only
+    for a top-level property the inputs hold; a nested or absent one (it would print
+    ``{<nil>}``), a secret, or a configuration key goes in the reason instead."""
+    if path in news and path not in secrets:
+        return provider_pb2.CheckFailure(property=path, reason=reason)
+    if not path or path.startswith("aep:"):
+        return provider_pb2.CheckFailure(reason=reason)
+    return provider_pb2.CheckFailure(reason=f"{path}: {reason}")
 
 
 class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
@@ -65,7 +77,8 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
             metadata = (("grpc-status-details-bin", detail.SerializeToString()),)
             await context.abort_with_status(_Status(grpc.StatusCode.UNKNOWN, str(exc), metadata))
         except AepError as exc:
-            if operation:
+            if operation and isinstance(exc, (AepHttpError, AepConnectionError, AepConfigError)):
+                # What AEP (or its absence) answered: where the provider sent it matters.
                 exc = with_configuration(exc, operation, self.provider.ctx.raw_config)
             await context.abort(grpc.StatusCode.UNKNOWN, str(exc))
         raise AssertionError("unreachable: an abort raises")
@@ -136,9 +149,12 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
         inputs, failures = await self._answer(
             context, lambda: self.provider.check(request.urn, news)
         )
+        if not failures:
+            return provider_pb2.CheckResponse(inputs=encode(inputs, secrets))
+        # The inputs as sent: the engine shows a failing property's value from them.
         return provider_pb2.CheckResponse(
-            inputs=encode(inputs, secrets),
-            failures=[provider_pb2.CheckFailure(property=k, reason=r) for k, r in failures],
+            inputs=request.news,
+            failures=[check_failure(path, reason, news, secrets) for path, reason in failures],
         )
 
     async def Diff(self, request: Any, context: Any) -> Any:

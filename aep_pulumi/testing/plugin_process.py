@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import fcntl
 import os
+import re
 import select
 import signal
 import subprocess
@@ -53,6 +54,15 @@ def _unread(fd: int) -> int:
     found = array.array("i", [0])
     fcntl.ioctl(fd, termios.FIONREAD, found)
     return found[0]
+
+
+def failure_path(failure: Any) -> tuple[str, str]:
+    """A check failure as ``(property path, reason)``: the native plugin puts a nested path at
+    the head of the reason (``mergePolicy.version: ...``), where the engine shows it."""
+    if failure.property:
+        return failure.property, failure.reason
+    found = re.match(r"([A-Za-z_][^:`]*?): (.*)", failure.reason, re.S)
+    return (found[1], found[2]) if found else ("", failure.reason)
 
 
 class PluginProcess:
@@ -166,9 +176,7 @@ class PluginProcess:
                 news=self._wire(kind, news),
             )
         )
-        return self._plain(kind, response.inputs), [
-            (f.property, f.reason) for f in response.failures
-        ]
+        return self._plain(kind, response.inputs), [failure_path(f) for f in response.failures]
 
     def create(
         self,

@@ -112,6 +112,13 @@ export class Dataset extends pulumi.CustomResource {
             resourceInputs["tags"] = undefined /*out*/;
             resourceInputs["updated"] = undefined /*out*/;
         }
+        // Inputs this SDK does not know (JavaScript, or TypeScript through `any`) go to the
+        // plugin as written: its check refuses them, naming the closest input (aep-sdkgen).
+        for (const [key, value] of Object.entries(args ?? {})) {
+            if (!(key in resourceInputs)) {
+                resourceInputs[key] = value;
+            }
+        }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const replaceOnChanges = { replaceOnChanges: ["sandboxName", "schemaContentType", "schemaId"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);

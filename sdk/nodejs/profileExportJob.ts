@@ -225,6 +225,13 @@ export class ProfileExportJob extends pulumi.CustomResource {
             resourceInputs["waitForCompletion"] = undefined /*out*/;
             resourceInputs["waitTimeoutSeconds"] = undefined /*out*/;
         }
+        // Inputs this SDK does not know (JavaScript, or TypeScript through `any`) go to the
+        // plugin as written: its check refuses them, naming the closest input (aep-sdkgen).
+        for (const [key, value] of Object.entries(args ?? {})) {
+            if (!(key in resourceInputs)) {
+                resourceInputs[key] = value;
+            }
+        }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const replaceOnChanges = { replaceOnChanges: ["datasetId", "emptyProfiles", "eventList", "fields[*]", "fromIngestTimestamp", "mergePolicy", "sandboxName", "schemaName", "segmentPerBatch", "segmentQualificationTime", "segments[*]", "triggers[*]"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);

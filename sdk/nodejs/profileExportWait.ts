@@ -109,6 +109,13 @@ export class ProfileExportWait extends pulumi.CustomResource {
             resourceInputs["statuses"] = undefined /*out*/;
             resourceInputs["timeoutSeconds"] = undefined /*out*/;
         }
+        // Inputs this SDK does not know (JavaScript, or TypeScript through `any`) go to the
+        // plugin as written: its check refuses them, naming the closest input (aep-sdkgen).
+        for (const [key, value] of Object.entries(args ?? {})) {
+            if (!(key in resourceInputs)) {
+                resourceInputs[key] = value;
+            }
+        }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const replaceOnChanges = { replaceOnChanges: ["jobIds[*]", "sandboxName"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);

@@ -50,6 +50,13 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["sandboxName"] = args?.sandboxName;
             resourceInputs["scopes"] = args?.scopes;
         }
+        // Inputs this SDK does not know (JavaScript, or TypeScript through `any`) go to the
+        // plugin as written: its check refuses them, naming the closest input (aep-sdkgen).
+        for (const [key, value] of Object.entries(args ?? {})) {
+            if (!(key in resourceInputs)) {
+                resourceInputs[key] = value;
+            }
+        }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
     }

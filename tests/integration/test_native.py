@@ -17,6 +17,7 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from aep_pulumi.native.schema import package_schema
+from aep_pulumi.native.wire import encode
 from aep_pulumi.testing import TEST_CLIENT_SECRET, NativeHost, SandboxHandle, native_host_for
 from aep_pulumi.testing.provider_host import Unknown
 
@@ -208,3 +209,49 @@ def test_the_secret_never_reaches_the_log_or_the_state(
     text = native.log_text() + json.dumps(outs) + json.dumps(created.outs)
     for secret in (TEST_CLIENT_SECRET, *live_sandbox.app.store.tokens):
         assert secret not in text
+
+
+def test_misspelt_inputs_and_arguments_are_refused_with_the_closest_name(
+    native: NativeHost, live_sandbox: SandboxHandle
+) -> None:
+    """Whatever reaches the plugin from any language: a misspelt input fails the check with
+    a suggestion, showing the value where the engine can (a top-level property) and naming the
+    path in the reason where it cannot (a nested one: the engine would print `{<nil>}`)."""
+    props = {"dataset_id": "0123456789abcdef01234567", **GUIDE_JOB}
+    _, failures = native.check("job", "export", {**props, "feilds": ["identities.id"]})
+    assert failures == [("feilds", "unknown property; did you mean `fields`?")]
+    _, failures = native.check("dataset", "target", {"name": "n", "descripton": "d"})
+    assert failures == [("descripton", "unknown property; did you mean `description`?")]
+
+    wire = native._wire("job", {**props, "feilds": ["identities.id"]})
+    raw = native.stub.Check(
+        provider_pb2.CheckRequest(urn=native.urn("job", "export"), olds=wire, news=wire)
+    )
+    (failure,) = raw.failures
+    assert failure.property == "feilds" and list(raw.inputs["feilds"]) == ["identities.id"]
+
+    nested = {**props, "merge_policy": {"id": "policy", "verison": 1}}
+    raw = native.stub.Check(
+        provider_pb2.CheckRequest(
+            urn=native.urn("job", "export"),
+            olds=native._wire("job", {}),
+            news=native._wire("job", nested),
+        )
+    )
+    (failure,) = raw.failures
+    assert failure.property == ""
+    assert failure.reason == (
+        "mergePolicy.verison: unknown property; did you mean `version`? "
+        "(expected one of id, version)"
+    )
+
+    with pytest.raises(grpc.RpcError) as refused:
+        native.stub.Invoke(
+            provider_pb2.InvokeRequest(
+                tok="aep:index:getMergePolicies", args=encode({"sandboxNme": "prod"})
+            )
+        )
+    assert refused.value.details() == (
+        "getMergePolicies takes no argument `sandboxNme`; did you mean `sandboxName`? "
+        "(its arguments: schemaName, sandboxName)"
+    )

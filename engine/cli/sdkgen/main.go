@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/blang/semver"
@@ -95,6 +96,9 @@ func generate(schemaPath, outDir string) error {
 		}
 		for name, content := range files {
 			content = withVersion(name, content, spec.Version)
+			if language == "nodejs" && strings.HasSuffix(name, ".ts") {
+				content = withUnknownInputsPassed(content)
+			}
 			if language == "nodejs" && name == "package.json" {
 				if content, err = loadablePackage(content); err != nil {
 					return fmt.Errorf("nodejs: package.json: %w", err)
@@ -123,6 +127,34 @@ func withVersion(name string, content []byte, version string) []byte {
 		text = strings.Replace(text, `VERSION = "0.0.0"`, fmt.Sprintf("VERSION = %q", version), 1)
 	}
 	return []byte(text)
+}
+
+// constructorArgs finds the name a generated TypeScript resource gives its arguments.
+var constructorArgs = regexp.MustCompile(`constructor\(name: string, (\w+)\??: `)
+
+// mergeDefaults is the generated constructor's line after it has filled its inputs.
+const mergeDefaults = "        opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);\n"
+
+// withUnknownInputsPassed makes a TypeScript resource send the inputs it does not know as they
+// were written. The generated constructor copies only the schema's inputs, so a misspelt one
+// from JavaScript (or from TypeScript through `any`) vanished silently and the resource ran
+// without it; sent on, the plugin's check refuses it by name, with the closest input, as it does
+// for every language.
+func withUnknownInputsPassed(content []byte) []byte {
+	text := string(content)
+	found := constructorArgs.FindStringSubmatch(text)
+	if found == nil || strings.Count(text, mergeDefaults) != 1 {
+		return content
+	}
+	passed := fmt.Sprintf(`        // Inputs this SDK does not know (JavaScript, or TypeScript through `+"`any`"+`) go to the
+        // plugin as written: its check refuses them, naming the closest input (aep-sdkgen).
+        for (const [key, value] of Object.entries(%s ?? {})) {
+            if (!(key in resourceInputs)) {
+                resourceInputs[key] = value;
+            }
+        }
+`, found[1])
+	return []byte(strings.Replace(text, mergeDefaults, passed+mergeDefaults, 1))
 }
 
 // npmPackage is the package.json Pulumi's TypeScript generator writes (its fields, in its order),
