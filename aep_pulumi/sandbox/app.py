@@ -139,6 +139,8 @@ class SandboxApp(
             "method": request.method,
             "path": request.path,
             "status": response.status_code,
+            # The organization asked (an id, not a credential): which provider sent it.
+            "org": request.headers.get("x-gw-ims-org-id"),
             "ms": round(elapsed_ms, 1),
             "at": self.store.now(),
         }

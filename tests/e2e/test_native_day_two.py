@@ -158,3 +158,28 @@ def test_a_misspelt_input_is_refused_naming_it(
     failed_naming(project.run("preview"), refusal)
     failed_naming(project.run("up"), refusal)
     assert exports_posted(sandbox, before) == [], "nothing exported"
+
+
+def test_a_new_organization_replaces_the_provider_and_every_object_the_old_one_deletes(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    """Objects cannot move between organizations: the engine replaces the provider and, with
+    it, every resource; the old objects are deleted by the old provider (the old org)."""
+    project = with_secret(native_project(workspace, "native-yaml"), sandbox)
+    assert project.run("up").ok
+    old_org, new_org = sandbox.env["AEP_ORG_ID"], "NEWORG00000000000000000@AdobeOrg"
+    project.config("aep:orgId", new_org)
+    preview = project.run("preview")
+    assert preview.ok, preview.text()
+    moved = {"target": "replace", "export": "replace"}
+    assert preview.steps() == moved, preview.steps()
+    since = len(sandbox.app.request_log)
+    up = project.run("up")
+    assert up.ok, up.text()
+    assert up.steps() == moved, up.steps()
+    calls = [e for e in sandbox.app.request_log[since:] if e["path"].startswith("/data/")]
+    assert {e["org"] for e in calls if e["method"] == "POST"} == {new_org}
+    deletes = [e for e in calls if e["method"] == "DELETE"]
+    assert deletes and {e["org"] for e in deletes} == {old_org}, deletes
+    assert len(sandbox.state()["datasets"]) == 1 and len(sandbox.state()["jobs"]) == 1
+    assert provider_inputs(project)["orgId"] == new_org
