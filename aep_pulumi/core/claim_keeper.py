@@ -124,8 +124,10 @@ class ClaimKeeper:
         whether any must be tried again."""
         store = DatasetClaims(self.ctx, *key)
         try:
+            # Not read back at once: the keeper's look SETTLE seconds later is the read-back
+            # (one GET per dataset instead of two; until it, the state holds the jobs).
             failed = store.claim_many(
-                [(j, owner, request) for j, (owner, request) in queued.items()]
+                [(j, owner, request) for j, (owner, request) in queued.items()], read_back=False
             )
         except AepError as exc:
             failed = str(exc)
