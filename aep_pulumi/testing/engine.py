@@ -6,8 +6,9 @@ own ``PULUMI_HOME``, a file backend in a folder of its own, passphrase secrets, 
 no plugin download, nothing leaving the machine. A :class:`Project` is a copy of a program in
 the workspace (the original is never written to), with its stacks.
 
-Python programs run as Automation API inline programs (``aep_pulumi.testing.inline``, in a
-process of their own), because the Go module proxy serves no Python language host; everything
+Python, Node.js and Go programs run as Automation API inline programs in a process of their
+own (``aep_pulumi.testing.inline``, ``inline.js``, and ``inline.go`` built with the program:
+``go_program``), because the Go module proxy serves none of their language hosts; everything
 that does not run the program (``refresh``, ``destroy``, ``config``, ``stack output``,
 ``import``, ``stack export``) is the CLI itself. YAML programs are the CLI alone.
 """
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .go_program import built_program
 
 ENGINE_VARIABLE = "AEP_PULUMI_ENGINE"
 HOW_TO_GET = (
@@ -199,16 +202,21 @@ class Workspace:
             # Dynamic providers start in this environment (the launcher reads the option).
             settings["runtime"] = {"name": "python", "options": {"virtualenv": sys.prefix}}
             (target / "Pulumi.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
-        return Project(self, target, str(runtime_name))
+        return Project(self, target, str(runtime_name), source=program)
 
 
 class Project:
     """A program in a workspace, and the operations on one of its stacks."""
 
-    def __init__(self, workspace: Workspace, work_dir: Path, runtime: str) -> None:
+    def __init__(
+        self, workspace: Workspace, work_dir: Path, runtime: str, source: Path | None = None
+    ) -> None:
         self.workspace = workspace
         self.work_dir = work_dir
         self.runtime = runtime
+        # Where the program was copied from: a Go module is built from there, where the
+        # relative paths of its go.mod's `replace` directives hold.
+        self.source = source or work_dir
         self.stack = ""
 
     def cli(self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 600) -> Run:
@@ -256,6 +264,11 @@ class Project:
                 str(events),
                 str(out),
             ]
+        if self.runtime == "go":
+            if extra:
+                raise ValueError(f"the Go driver takes no extra arguments, got {extra}")
+            binary = built_program(self.source)
+            return [str(binary), operation, str(self.work_dir), self.stack, str(events), str(out)]
         yes = [] if operation == "preview" else ["--yes", "--skip-preview"]
         return [
             str(self.workspace.engine / "pulumi"),
@@ -284,9 +297,11 @@ class Project:
         self._last = (runs / f"{stamp}.events", runs / f"{stamp}.json")
         for path in self._last:
             path.unlink(missing_ok=True)
+        # Before the clock starts: a Go program's first command builds it.
+        command = self._operation_command(operation, *self._last, list(extra or []))
         self._started = time.monotonic()
         return subprocess.Popen(
-            self._operation_command(operation, *self._last, list(extra or [])),
+            command,
             cwd=self.work_dir,
             env=dict(env or self.workspace.environment()),
             stdout=subprocess.PIPE,

@@ -18,6 +18,8 @@ from aep_pulumi.testing.engine import HOW_TO_GET, Project, Workspace, find_engin
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 ENGINE = find_engine()
+# The guide's main export on the native provider, one per language (tests/e2e/test_native.py).
+NATIVE_EXAMPLES = ["native-yaml", "native-python", "native-typescript", "native-go"]
 
 pytestmark = pytest.mark.e2e
 

@@ -1,5 +1,5 @@
 """The native `aep` provider through the real engine: its schema as `pulumi package get-schema`
-reads it, SDKs that match it, the YAML, Python and TypeScript examples from preview to destroy,
+reads it, SDKs that match it, the YAML, Python, TypeScript and Go examples from preview to destroy,
 `pulumi import` of objects made outside Pulumi, Ctrl-C and customTimeouts mid-export, a killed
 `up` recovered with `pulumi refresh --import-pending-creates`, and the move from the dynamic
 resources to the native ones without exporting again."""
@@ -25,13 +25,13 @@ from aep_pulumi.native.schema import schema_json
 from aep_pulumi.sandbox.routes_profile import MERGE_POLICIES
 from aep_pulumi.testing import SandboxHandle
 from aep_pulumi.testing.engine import Project, Workspace
+from aep_pulumi.testing.go_program import HOW_TO_GET_GO
 from aep_pulumi.testing.processes import cli_pid, kill_tree
 
 from ..conftest import aep_headers
-from .conftest import ENGINE, EXAMPLES, ROOT, aep_calls, deployable
+from .conftest import ENGINE, EXAMPLES, NATIVE_EXAMPLES, ROOT, aep_calls, deployable
 from .node import built_example, link_into
 
-NATIVE_EXAMPLES = ["native-yaml", "native-python", "native-typescript"]
 PROGRAMS = Path(__file__).parent / "programs"
 PLUGIN = Path(sys.executable).with_name("pulumi-resource-aep")
 
@@ -40,6 +40,8 @@ def native_project(
     workspace: Workspace, example: str, stack: str = "e2e", *, program: Path | None = None
 ) -> Project:
     project = workspace.project(program or EXAMPLES / example, name=example)
+    if project.runtime == "go" and shutil.which("go") is None:
+        pytest.skip(f"a Go program is built with Go, and `go` is not on PATH: {HOW_TO_GET_GO}")
     if project.runtime == "nodejs":
         link_into(project.work_dir, built_example(EXAMPLES / example))
     return project.init(stack)
@@ -252,6 +254,48 @@ def test_the_typescript_sdk_installs_and_loads_as_docs_native_md_says(tmp_path: 
     assert not list(installed.glob("*.ts")), "compiled: no TypeScript source in the package"
     types = json.loads((installed / "package.json").read_text())["types"]
     assert (installed / types).is_file(), "its type declarations are in the package"
+
+
+GO_HOST = "pulumi-language-go"
+
+
+def test_the_go_example_runs_as_docs_native_md_says(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    """docs/native.md's commands for a Go user, verbatim, in a copy of the example and the SDK
+    (its placeholder path made real): `go mod download` needs nothing the committed go.mod and
+    go.sum lack, and `pulumi up` runs the program with Pulumi's Go language host. The Go module
+    proxy serves no such host: without one, `pulumi up` must stop exactly there, having asked
+    AEP nothing (test_native_example_preview_up_refresh_destroy[native-go] runs the same program
+    through the Go Automation API)."""
+    if shutil.which("go") is None:
+        pytest.skip(f"the commands run Go, and `go` is not on PATH: {HOW_TO_GET_GO}")
+    block = _doc_block(ROOT / "docs" / "native.md", "go mod download")
+    checkout = workspace.root / "aep-pulumi"
+    for folder in ("examples/native-go", "sdk/go"):
+        shutil.copytree(ROOT / folder, checkout / folder)
+    env = workspace.environment(AEP_CLIENT_SECRET=sandbox.env["AEP_CLIENT_SECRET"])
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.replace("/path/to/aep-pulumi", str(checkout))],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    said = done.stdout + done.stderr
+    for name in ("go.mod", "go.sum"):
+        copied = checkout / "examples" / "native-go" / name
+        assert copied.read_bytes() == (ROOT / "examples" / "native-go" / name).read_bytes(), name
+    if shutil.which(GO_HOST, path=env["PATH"]) is None:
+        assert done.returncode != 0, said
+        assert "Created stack 'dev'" in said
+        assert f"no language plugin '{GO_HOST}' found" in done.stderr, said[-3000:]
+        assert sandbox.state() == {"datasets": {}, "jobs": {}}
+        return
+    assert done.returncode == 0, said[-3000:]
+    (job,) = sandbox.state()["jobs"].values()
+    assert job["status"] == "SUCCEEDED", job
 
 
 # ---------------------------------------------------------------- the examples

@@ -67,4 +67,8 @@ def test_the_install_command_installs_the_package_and_its_scripts(
     assert "Name: aep-pulumi" in shown.stdout
     for script in SCRIPTS:
         assert (env_dir / "bin" / script).is_file(), script
+    # The test kit's drivers for Node.js and Go programs are package data, not modules.
+    (site,) = (env_dir / "lib").glob("python3*/site-packages")
+    for driver in ("inline.js", "inline.go"):
+        assert (site / "aep_pulumi" / "testing" / driver).is_file(), driver
     assert sys.executable not in str(python)

@@ -1,7 +1,7 @@
 """Every snippet of the manual (README.md and docs/*.md) is executed, from a folder of its own
 (not the clone's root): Python programs under the engine-faithful mocks (as `pulumi up` and as
-`pulumi preview`), pytest examples by pytest in a user's folder, the rest as plain code; YAML
-and TypeScript excerpts must be in the examples the e2e tier runs. A claim in the manual is a
+`pulumi preview`), pytest examples by pytest in a user's folder, the rest as plain code; YAML,
+TypeScript and Go excerpts must be in the examples the e2e tier runs. A claim in the manual is a
 test."""
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ def test_python_snippet_runs(
         run(lambda: exec(compiled, dict(namespace)), EngineMocks(preview=preview))
 
 
-EXCERPTS = [*_blocks("yaml"), *_blocks("typescript")]
+EXCERPT_LANGUAGES = ("yaml", "typescript", "go")
 EXAMPLE_FILES = [
-    p for p in (ROOT / "examples").rglob("*") if p.suffix in (".yaml", ".ts") and p.is_file()
+    p for p in (ROOT / "examples").rglob("*") if p.suffix in (".yaml", ".ts", ".go") and p.is_file()
 ]
 
 
@@ -79,11 +79,16 @@ def _lines(text: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(
-    ("page", "index", "code"),
-    [e for e in EXCERPTS if e[0] == "docs/native.md"],
-    ids=[f"{p}#{i}" for p, i, _ in EXCERPTS if p == "docs/native.md"],
-)
+# Each language's blocks are counted apart: the id names the language.
+NATIVE_EXCERPTS = [
+    pytest.param(page, index, code, id=f"{page}#{language}-{index}")
+    for language in EXCERPT_LANGUAGES
+    for page, index, code in _blocks(language)
+    if page == "docs/native.md"
+]
+
+
+@pytest.mark.parametrize(("page", "index", "code"), NATIVE_EXCERPTS)
 def test_native_excerpts_are_from_the_examples(page: str, index: int, code: str) -> None:
     wanted = _lines(code)
     for example in EXAMPLE_FILES:
