@@ -5,14 +5,16 @@ it (CheckConfig), a rotated secret is used at once, a dataset rename previews ex
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import pytest
 
 from aep_pulumi.testing import TEST_CLIENT_ID, SandboxHandle
 from aep_pulumi.testing.engine import Project, Run, Workspace
 
-from .conftest import aep_calls
+from .conftest import ROOT, aep_calls
 from .test_native import NATIVE_EXAMPLES, native_project, with_secret
 
 UNREACHABLE = "http://127.0.0.1:9"
@@ -118,7 +120,8 @@ def test_a_rename_previews_what_the_up_does_and_a_sandbox_change_moves_the_objec
 
 
 # Where each example spells the job's `fields`, its misspelling, and who refuses it: YAML's
-# language host (it types the program against the schema), Python's SDK (keyword arguments), and
+# language host (it types the program against the schema), Python's SDK (keyword arguments), Go's
+# compiler, and
 # for JavaScript (the TypeScript example's compiled program, as a JavaScript program or one typed
 # `any` sends it) the plugin's check, which the SDK now passes unknown inputs on to.
 MISSPELT = {
@@ -133,6 +136,13 @@ MISSPELT = {
         "\n    fields=[",
         "\n    feilds=[",
         "unexpected keyword argument 'feilds'",
+    ),
+    # Go's compiler refuses it when the program is built (`pulumi up` builds it first).
+    "native-go": (
+        "main.go",
+        "\t\tFields:    pulumi.",
+        "\t\tFeilds:    pulumi.",
+        "unknown field Feilds in struct literal",
     ),
     "native-typescript": (
         "bin/index.js",
@@ -155,8 +165,24 @@ def test_a_misspelt_input_is_refused_naming_it(
     assert text.count(right) == 1, (file, right)
     source.write_text(text.replace(right, wrong), encoding="utf-8")
     before = len(sandbox.app.request_log)
-    failed_naming(project.run("preview"), refusal)
-    failed_naming(project.run("up"), refusal)
+    if project.runtime == "go":
+        # What `pulumi up` does first with a Go program: build it (here in the example's copy,
+        # with the SDK it replaces by a relative path pointed at the checkout's).
+        sdk = f"github.com/aep-pulumi/aep-pulumi/sdk/go={ROOT / 'sdk' / 'go'}"
+        go = ["go", "mod", "edit", "-replace", sdk]
+        assert subprocess.run(go, cwd=project.work_dir, check=False).returncode == 0
+        built = subprocess.run(
+            ["go", "build", "-o", os.devnull, "."],
+            cwd=project.work_dir,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "GOFLAGS": "-mod=mod"},
+        )
+        assert built.returncode != 0 and refusal in built.stderr, built.stderr
+    else:
+        failed_naming(project.run("preview"), refusal)
+        failed_naming(project.run("up"), refusal)
     assert exports_posted(sandbox, before) == [], "nothing exported"
 
 
