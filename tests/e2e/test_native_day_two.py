@@ -209,3 +209,30 @@ def test_a_new_organization_replaces_the_provider_and_every_object_the_old_one_d
     assert deletes and {e["org"] for e in deletes} == {old_org}, deletes
     assert len(sandbox.state()["datasets"]) == 1 and len(sandbox.state()["jobs"]) == 1
     assert provider_inputs(project)["orgId"] == new_org
+
+
+def test_a_refresh_on_the_config_the_last_up_stored_names_it_and_a_plain_up_frees_the_stack(
+    workspace: Workspace, sandbox: SandboxHandle
+) -> None:
+    """An `up` that ran with a wrong endpoint stored it (the provider's update is applied before
+    the program fails); a refresh runs on it after the config is fixed, fails naming the values
+    it ran with and the way out, and a plain `up` stores the fixed one."""
+    project = with_secret(native_project(workspace, "native-yaml"), sandbox)
+    assert project.run("up").ok
+    good = sandbox.env["AEP_ENDPOINT"]
+    project.config("aep:endpoint", UNREACHABLE)
+    assert not project.run("up").ok
+    assert provider_inputs(project)["endpoint"] == UNREACHABLE
+    project.config("aep:endpoint", good)
+    stale = project.cli("refresh", "--yes")
+    failed_naming(
+        stale,
+        f"The provider ran with aep:endpoint={UNREACHABLE} (config)",
+        "run `pulumi refresh --run-program` or a plain `pulumi up` first",
+    )
+    assert sandbox.env["AEP_CLIENT_SECRET"] not in stale.text()
+    up = project.run("up")
+    assert up.ok, up.text()
+    assert provider_inputs(project)["endpoint"] == good
+    refresh = project.cli("refresh", "--yes", "--expect-no-changes")
+    assert refresh.ok, refresh.stdout + refresh.stderr
