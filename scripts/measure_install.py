@@ -4,17 +4,20 @@ requirements.txt``), measured on this checkout (or another one given with ``--so
 
     python3 scripts/measure_install.py                 # this checkout
     python3 scripts/measure_install.py --source DIR    # another checkout (e.g. an older commit)
+    python3 scripts/measure_install.py --cold          # pip's cache off: every wheel downloaded
 
 It builds the package's wheel (``pip wheel --no-deps``), then times, in a fresh folder each:
 ``python -m venv``, and ``pip install <the wheel>`` with what the package requires from the
-index (pip's cache warm: a first round fills it, then the round that counts), and reports the
-venv's size on disk and its number of installed distributions. Standard library only.
+index (pip's cache warm: a first round fills it, then the round that counts; ``--cold``: no
+cache, one round), and reports the venv's size on disk and its number of installed
+distributions. Standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -46,13 +49,15 @@ def _wheel(source: Path, out: Path) -> Path:
     return wheel
 
 
-def _round(wheel: Path, folder: Path) -> dict[str, float | int]:
+def _round(wheel: Path, folder: Path, cold: bool = False) -> dict[str, float | int]:
+    env = {**os.environ, **({"PIP_NO_CACHE_DIR": "1"} if cold else {})}
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     made = time.monotonic()
     subprocess.run(
         [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
         check=True,
+        env=env,
     )
     done = time.monotonic()
     listed = subprocess.run(
@@ -72,13 +77,18 @@ def _round(wheel: Path, folder: Path) -> dict[str, float | int]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, default=ROOT, help="the checkout to measure")
+    parser.add_argument("--cold", action="store_true", help="pip's cache off (downloads all)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="aep-measure-") as tmp:
         work = Path(tmp)
         wheel = _wheel(args.source.resolve(), work / "dist")
-        _round(wheel, work / "warm-up")  # fills pip's cache, as a second install finds it
-        result = _round(wheel, work / "venv")
-    print(json.dumps({"source": str(args.source), "wheel": wheel.name, **result}))
+        if not args.cold:
+            _round(wheel, work / "warm-up")  # fills pip's cache, as a second install finds it
+        result = _round(wheel, work / "venv", cold=args.cold)
+    cache = "cold" if args.cold else "warm"
+    print(
+        json.dumps({"source": str(args.source), "pip_cache": cache, "wheel": wheel.name, **result})
+    )
     return 0
 
 

@@ -6,7 +6,7 @@ when it is missing; the hosts and :func:`sandbox_env` need only the package.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -121,18 +121,21 @@ def _configured(
 
 @contextmanager
 def provider_host_for(
-    sandbox: SandboxHandle | Mapping[str, str], **env: str
+    sandbox: SandboxHandle | Mapping[str, str], *, python: str | None = None, **env: str
 ) -> Iterator[ProviderHost]:
-    """Pulumi's provider host pointed at ``sandbox`` (a handle, or its ``AEP_*`` variables).
+    """Pulumi's provider host (run by ``python``, default this one) pointed at ``sandbox`` (a
+    handle, or its ``AEP_*`` variables).
 
     The client secret reaches it through Configure, the way ``pulumi config set --secret
     aep:clientSecret`` delivers it, not through the environment.
     """
-    yield from _configured(ProviderHost, sandbox, env)
+    yield from _configured(lambda host_env: ProviderHost(host_env, python=python), sandbox, env)
 
 
 @contextmanager
-def native_host_for(sandbox: SandboxHandle | Mapping[str, str], **env: str) -> Iterator[NativeHost]:
-    """The native plugin (``pulumi-resource-aep``) pointed at ``sandbox``, configured as
-    :func:`provider_host_for` configures the dynamic host."""
-    yield from _configured(NativeHost, sandbox, env)
+def native_host_for(
+    sandbox: SandboxHandle | Mapping[str, str], *, plugin: Sequence[str] | None = None, **env: str
+) -> Iterator[NativeHost]:
+    """The native plugin (``pulumi-resource-aep``, or the command ``plugin``) pointed at
+    ``sandbox``, configured as :func:`provider_host_for` configures the dynamic host."""
+    yield from _configured(lambda host_env: NativeHost(host_env, plugin=plugin), sandbox, env)

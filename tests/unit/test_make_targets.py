@@ -43,7 +43,7 @@ def test_plugin_writes_dist_and_takes_a_download_server(tmp_path: Path) -> None:
 
 def test_sdks_write_the_schema_they_are_made_from_and_take_the_same_server(tmp_path: Path) -> None:
     out = _dry_run("sdks", tmp_path)
-    assert "> sdk/schema.json" in out and "aep-sdkgen\" sdk/schema.json sdk" in out
+    assert "> sdk/schema.json" in out and 'aep-sdkgen" sdk/schema.json sdk' in out
     assert "AEP_PULUMI_PLUGIN_SERVER" not in out
     venv = tmp_path / "venv"
     server = subprocess.run(
