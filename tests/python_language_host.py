@@ -201,7 +201,10 @@ def serve(argv: list[str]) -> None:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
-    server.wait_for_termination()
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:  # how the engine ends a language host
+        server.stop(None)
 
 
 def launcher(folder: Path) -> Path:
