@@ -4,7 +4,7 @@ part): a fresh venv from the release archive's ``requirements.txt`` (pip from th
 release, no index), the plugin started as the host starts it, then the project's ``NativeHost``
 gets its schema, configures it and creates against the sandbox. The same venv has the package's
 runtime dependencies only: the plugin and the dynamic door run without the extras, and each tool
-that needs one says which.
+that needs one says which. Last, docs/install.md's Python SDK command, in the same venv.
 
 The host's steps are reproduced from Pulumi's source in tests/python_language_host.py (files
 and functions cited there). Cost: the venv, about 20 s once per module (the wheelhouse, once per
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tarfile
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ import yaml
 
 from aep_pulumi.native.schema import schema_json
 from aep_pulumi.testing import SandboxHandle, native_host_for, provider_host_for
+from aep_pulumi.version import PLUGIN_SERVER, __version__
 
 from ..python_language_host import (
     install_dependencies,
@@ -202,3 +204,41 @@ def test_the_kits_fixtures_name_the_testing_extra_and_leave_other_tests_alone(
         "the aep_sandbox fixture needs the testing extra (werkzeug, openapi-core, jsonpatch, "
         'pyarrow not installed): pip install "aep-pulumi[testing]"'
     ) in done.stdout
+
+
+# ---------------------------------------------------------------- the Python SDK
+
+GITHUB = "https://github.com/aep-pulumi/aep-pulumi.git"
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=120)
+
+
+def test_the_python_sdk_from_the_tag_names_its_plugin_version_and_server(
+    plugin_venv: PluginVenv, tmp_path: Path
+) -> None:
+    """docs/install.md's Python SDK command, as written with its GitHub URL made a local clone
+    of this repository tagged ``v<version>`` (GitHub is not reachable here), run in this venv
+    (it has the SDK's dependencies already: only the SDK is built, from git): the installed SDK
+    names this version of the plugin and its server, which it hands the engine with every
+    resource (its ``pulumi up``: tests/e2e/test_plugin_install.py)."""
+    probe = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("not a git checkout (clone the repository)")
+    text = (ROOT / "docs" / "install.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```\n(.*?)```", text, re.S) if "pulumi_aep @ git+" in b]
+    command = block.splitlines()[0]
+    assert f"{GITHUB}@v{__version__}#subdirectory=sdk/python" in command
+    clone = tmp_path / "aep-pulumi"
+    _git("clone", "--quiet", str(ROOT), str(clone), cwd=tmp_path)
+    _git("tag", f"v{__version__}", cwd=clone)
+    local = command.replace(GITHUB, f"file://localhost{clone}")
+    done = plugin_venv.run("bash", "-euo", "pipefail", "-c", local, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    asked = plugin_venv.run(
+        plugin_venv.python,
+        "-c",
+        "from pulumi_aep import _utilities as u; print(u.get_version(), u.get_plugin_download_url())",
+    )
+    assert asked.stdout.split() == [__version__, PLUGIN_SERVER], asked.stderr

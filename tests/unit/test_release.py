@@ -224,3 +224,18 @@ def test_aep_sandbox_names_the_sandbox_extra_when_it_is_missing(
     assert capsys.readouterr().err == (
         'aep-sandbox needs the sandbox extra (werkzeug not installed): pip install "aep-pulumi[sandbox]"\n'
     )
+
+
+def test_what_names_a_version_outside_version_py_names_this_one() -> None:
+    """The few places a version must be written out (a tarball's name, the commands users type)
+    follow version.py: a new version fails here until they say it too."""
+    found = []
+    for path in ["docs/install.md", "docs/native.md", "examples/native-typescript/package.json"]:
+        text = (ROOT / path).read_text(encoding="utf-8")
+        patterns = (
+            r"aep-pulumi-aep-(\d+\.\d+\.\d+)\.tgz",
+            r"resource aep (\d+\.\d+\.\d+)",
+            r"@v(\d+\.\d+\.\d+)",
+        )
+        found += [(path, v) for pattern in patterns for v in re.findall(pattern, text)]
+    assert found and {v for _, v in found} == {__version__}, found
