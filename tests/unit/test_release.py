@@ -239,3 +239,15 @@ def test_what_names_a_version_outside_version_py_names_this_one() -> None:
         )
         found += [(path, v) for pattern in patterns for v in re.findall(pattern, text)]
     assert found and {v for _, v in found} == {__version__}, found
+
+
+def _blocks(page: str) -> list[str]:
+    return re.findall(r"```[a-z]*\n(.*?)```", (ROOT / page).read_text(encoding="utf-8"), re.S)
+
+
+def test_docs_install_md_gives_the_typescript_commands_docs_native_md_runs() -> None:
+    """The e2e tier runs docs/native.md's npm block verbatim; docs/install.md's TypeScript block
+    is that block and `pulumi up`."""
+    (native,) = [b for b in _blocks("docs/native.md") if "npm pack" in b]
+    (install,) = [b for b in _blocks("docs/install.md") if "npm pack" in b]
+    assert install == native + "pulumi up\n"
