@@ -9,7 +9,8 @@ Configuration is the providers' environment variables (``AEP_ORG_ID``, ``AEP_CLI
 ``AEP_CLIENT_SECRET`` or ``AEP_ACCESS_TOKEN``, ``AEP_SANDBOX_NAME``, ``AEP_ENDPOINT``...); the
 CLI reads no Pulumi config. ``--sandbox`` (before or after the command) overrides the sandbox,
 checked as ``AEP_SANDBOX_NAME`` is. Errors are one line, as AEP said them; no credential is ever
-printed.
+printed. ``download`` and ``head`` need the ``data`` extra (``pip install "aep-pulumi[data]"``)
+and say so when it is missing.
 """
 
 from __future__ import annotations
@@ -159,6 +160,14 @@ def _table(records: list[dict[str, Any]], width: int = 32) -> str:
 def run(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command in ("download", "head"):
+        from . import extras
+
+        absent = extras.missing("data")
+        if absent:
+            what = f"aep-export {args.command}"
+            print(f"aep-export: {extras.message(what, 'data', absent)}", file=sys.stderr)
+            return 2
     from .aep.client import AepClient
     from .errors import AepConfigError, AepError
     from .exports import Downloader, list_export_files, read_records

@@ -18,9 +18,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from aep_pulumi import AepClient, AepSettings
-from aep_pulumi.sandbox import SandboxServer
-from aep_pulumi.sandbox.specs import describe_validation
+from aep_pulumi import AepClient, AepSettings, extras
+from aep_pulumi.sandbox import needs
 from aep_pulumi.testing import make_app, sandbox_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +62,8 @@ def run_through_provider_host() -> int:
     import threading
     import time
 
+    from aep_pulumi.sandbox import SandboxServer
+    from aep_pulumi.sandbox.specs import describe_validation
     from aep_pulumi.testing import provider_host_for
 
     app = make_app(job_duration=3.0)
@@ -114,6 +115,8 @@ def run_through_provider_host() -> int:
 def run_through_the_engine(engine: Path) -> int:
     """`pulumi up`, the outputs and the exported data, then `pulumi destroy`, with the real CLI
     (a throwaway Pulumi home and file backend under .pulumi-demo/)."""
+    from aep_pulumi.sandbox import SandboxServer
+    from aep_pulumi.sandbox.specs import describe_validation
     from aep_pulumi.testing.engine import Workspace
 
     print(f"demo: the real Pulumi engine ({engine / 'pulumi'})", flush=True)
@@ -147,8 +150,25 @@ def run_through_the_engine(engine: Path) -> int:
     return 0 if destroyed.ok else 1
 
 
+def missing_extras() -> str | None:
+    """What the demo needs beyond the package (the sandbox, and the data tools that read the
+    export back), said as the command that installs it; ``None`` when it is all here."""
+    absent = sorted(set(needs.missing()) | set(extras.missing("data")))
+    if not absent:
+        return None
+    return (
+        f"demo: the demo needs the sandbox and data extras ({', '.join(absent)} not installed): "
+        'pip install "aep-pulumi[sandbox,data]" (`make demo` installs them)'
+    )
+
+
 def main() -> int:
     from aep_pulumi.testing.engine import HOW_TO_GET, find_engine
+
+    missing = missing_extras()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
 
     engine = find_engine()
     if engine is None:

@@ -123,3 +123,12 @@ def _sandboxes_leave_nothing_in_temp() -> Any:
     gc.collect()  # stores dropped without close() clean up when collected
     left = _sandbox_temp_folders() - before
     assert not left, f"sandboxes left export files behind: {sorted(map(str, left))}"
+
+
+@pytest.fixture(scope="session")
+def plugin_release(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """What ``make plugin`` writes (the wheel and every archive), built once per session in a
+    folder of its own, and a wheelhouse for installing it with no index (tests/release.py)."""
+    from .release import build_release
+
+    return build_release(tmp_path_factory.mktemp("dist"))

@@ -5,13 +5,14 @@ are generated from it (``make sdks``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..config import KEYS_BY_ATTR
 from ..core.schema import FUNCTIONS, RESOURCES, TYPES
 from ..core.spec_types import Prop, camel
-from ..version import __version__
+from ..version import PLUGIN_SERVER, PLUGIN_SERVER_VARIABLE, REPOSITORY, __version__
 
 PACKAGE = "aep"
 TOKEN = f"{PACKAGE}:index:"
@@ -74,6 +75,13 @@ def _config() -> dict[str, Any]:
     return variables
 
 
+def plugin_server(environ: Mapping[str, str] | None = None) -> str:
+    """Where the engine downloads the plugin (the schema's ``pluginDownloadURL``): the one default
+    in :mod:`aep_pulumi.version`, or a build's override in ``AEP_PULUMI_PLUGIN_SERVER``."""
+    found = (os.environ if environ is None else environ).get(PLUGIN_SERVER_VARIABLE, "").strip()
+    return found or PLUGIN_SERVER
+
+
 def package_schema() -> dict[str, Any]:
     """The schema as a dict (what ``GetSchema`` answers, serialised)."""
     resources = {}
@@ -121,6 +129,13 @@ def package_schema() -> dict[str, Any]:
         "Pulumi resources.",
         "license": "Apache-2.0",
         "keywords": ["pulumi", "aep", "adobe", "category/cloud"],
+        "homepage": REPOSITORY,
+        "repository": REPOSITORY,
+        "publisher": "aep-pulumi",
+        "namespace": "aep-pulumi",
+        # Each SDK asks the engine for this plugin version from this server (respectSchemaVersion
+        # below writes the version into the SDKs instead of a placeholder).
+        "pluginDownloadURL": plugin_server(),
         "config": {"variables": config},
         "provider": {
             "description": "The `aep` provider: its configuration is the `aep:` keys.",
@@ -130,12 +145,16 @@ def package_schema() -> dict[str, Any]:
         "resources": resources,
         "functions": functions,
         "language": {
-            "python": {"packageName": "pulumi_aep"},
+            "python": {"packageName": "pulumi_aep", "respectSchemaVersion": True},
             "nodejs": {
                 "packageName": "@aep-pulumi/aep",
                 "packageDescription": "AEP profile exports",
+                "respectSchemaVersion": True,
             },
-            "go": {"importBasePath": "github.com/aep-pulumi/aep-pulumi/sdk/go/aep"},
+            "go": {
+                "importBasePath": "github.com/aep-pulumi/aep-pulumi/sdk/go/aep",
+                "respectSchemaVersion": True,
+            },
         },
     }
 

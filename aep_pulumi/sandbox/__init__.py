@@ -3,12 +3,26 @@
 Serves IMS tokens, Catalog datasets and batches, profile export jobs and Data Access files under
 AEP's URL layout, validates requests and responses against Adobe's OpenAPI specs, and injects
 faults on demand.
+
+It needs the ``sandbox`` extra (``pip install "aep-pulumi[sandbox]"``): its names are loaded on
+first use, and say so when the extra is missing.
 """
 
-from .app import SandboxApp
-from .config import SandboxConfig
-from .faults import FaultPlan, FaultRates, ScriptedFault
-from .server import SandboxServer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .needs import require
+
+_EXPORTS = {
+    "FaultPlan": "faults",
+    "FaultRates": "faults",
+    "SandboxApp": "app",
+    "SandboxConfig": "config",
+    "SandboxServer": "server",
+    "ScriptedFault": "faults",
+}
 
 __all__ = [
     "FaultPlan",
@@ -18,3 +32,23 @@ __all__ = [
     "SandboxServer",
     "ScriptedFault",
 ]
+
+if TYPE_CHECKING:
+    from .app import SandboxApp
+    from .config import SandboxConfig
+    from .faults import FaultPlan, FaultRates, ScriptedFault
+    from .server import SandboxServer
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    require("the sandbox (aep_pulumi.sandbox)")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,4 +1,5 @@
-"""Command line: ``aep-sandbox [--host 127.0.0.1] [--port 8765] ...``."""
+"""Command line: ``aep-sandbox [--host 127.0.0.1] [--port 8765] ...`` (the ``sandbox`` extra: it
+says so, naming the command that installs it, when that is missing)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .app import SandboxApp
-from .config import SandboxConfig
-from .faults import FaultPlan, FaultRates, parse_fault
-from .server import SandboxServer
-from .specs import (
-    SpecsNotFound,
-    checked_openapi_dir,
-    default_openapi_dir,
-    describe_validation,
-    fetch_specs,
-)
+from . import needs
 
 DESCRIPTION = (
     "A local Adobe Experience Platform (IMS, Catalog, export jobs, Data Access) under AEP's URL "
@@ -167,6 +158,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     _env_defaults(parser)
     args = parser.parse_args(argv)
+    absent = needs.missing()
+    if absent:
+        print(needs.message("aep-sandbox", absent), file=sys.stderr)
+        return 2
+    from .app import SandboxApp
+    from .config import SandboxConfig
+    from .faults import FaultPlan, FaultRates, parse_fault
+    from .server import SandboxServer
+    from .specs import (
+        SpecsNotFound,
+        checked_openapi_dir,
+        default_openapi_dir,
+        describe_validation,
+        fetch_specs,
+    )
+
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
         format="%(message)s",

@@ -6,10 +6,11 @@
 * :class:`EngineMocks`, :func:`plan`, :func:`run` — Pulumi mocks that run the providers' real
   ``check``/``diff`` and follow the engine's preview rules (see :mod:`aep_pulumi.testing.engine_mocks`).
 * The pytest fixtures ``aep_sandbox`` and ``aep_sandbox_inprocess`` live in
-  :mod:`aep_pulumi.testing.pytest_plugin` (registered with pytest on install; the in-process one needs
-  ``responses``: ``pip install "aep-pulumi[testing]"``).
+  :mod:`aep_pulumi.testing.pytest_plugin` (registered with pytest on install).
 
-This module imports neither pytest nor responses, so it works in any program.
+The kit is the ``testing`` extra (``pip install "aep-pulumi[testing]"``: the sandbox, pytest,
+responses). This module imports none of them, so it works in any program: the hosts and the
+mocks need only the package, and what needs the sandbox says which extra installs it.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,11 @@ class NativeHost(PluginProcess):
     what the plugin logs is in :meth:`log_text`.
     """
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(
+        self, env: dict[str, str], *, plugin: Sequence[str] | None = None, cwd: str | None = None
+    ) -> None:
+        """``plugin``: the command that starts the plugin, to which the engine's address is
+        added (default: ``pulumi-resource-aep`` beside this Python, or on PATH)."""
         log_lines: list[str] = []
         self._engine = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         engine_pb2_grpc.add_EngineServicer_to_server(_EngineLog(log_lines), self._engine)
@@ -65,9 +70,10 @@ class NativeHost(PluginProcess):
         self._engine.start()
         try:
             super().__init__(
-                [*_plugin(), f"127.0.0.1:{engine_port}"],
+                [*(plugin or _plugin()), f"127.0.0.1:{engine_port}"],
                 env,
                 what="pulumi-resource-aep",
+                cwd=cwd,
                 log_lines=log_lines,
             )
         except BaseException:

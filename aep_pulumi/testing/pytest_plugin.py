@@ -2,36 +2,50 @@
 
 * ``aep_sandbox`` — the sandbox over real HTTP on 127.0.0.1 and a free port, stopped afterwards.
 * ``aep_sandbox_inprocess`` — the same app, reached through ``responses`` (no socket at all):
-  every ``requests`` call to ``https://aep.sandbox.test`` is routed into it. It needs the
-  ``responses`` package (``pip install "aep-pulumi[testing]"``) and says so when it is missing.
+  every ``requests`` call to ``https://aep.sandbox.test`` is routed into it.
+
+Both need the ``testing`` extra (the sandbox, and ``responses`` for the in-process one: ``pip
+install "aep-pulumi[testing]"``) and fail saying so when it is missing.
 
 Both yield a :class:`~aep_pulumi.testing.SandboxHandle`: ``handle.env`` holds ``AEP_*``
 variables that point this package (or a Pulumi program under test) at the sandbox,
 ``handle.use()`` applies them with ``monkeypatch``, ``handle.app`` exposes state, faults and spec
 violations.
 
-Loading this plugin imports nothing beyond pytest and this package's own dependencies, so an
-install of ``aep-pulumi`` never breaks an unrelated pytest run.
+Loading this plugin imports nothing beyond pytest and the package itself (not the sandbox: an
+extra), so an install of ``aep-pulumi`` never breaks an unrelated pytest run.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 import urllib3.exceptions
 
-from ..sandbox import SandboxApp, SandboxServer
-from ..sandbox.app import DropConnection
+from .. import extras
 from .sandboxes import INPROCESS_URL, SandboxHandle, make_app, sandbox_env
+
+if TYPE_CHECKING:
+    from ..sandbox import SandboxApp
+
+
+def _needs_the_testing_extra(fixture: str, *, without: str = "") -> None:
+    """Fail the test, naming the extra, when what ``fixture`` needs is missing (``without``: a
+    distribution of the extra it does without)."""
+    absent = [dist for dist in extras.missing("testing") if dist != without]
+    if absent:
+        pytest.fail(extras.message(f"the {fixture} fixture", "testing", absent), pytrace=False)
 
 
 def _route_into(app: SandboxApp, mock: Any, base_url: str) -> None:
     from werkzeug.test import Client
+
+    from ..sandbox.app import DropConnection
 
     wsgi = Client(app)
     base_path = urlsplit(base_url)
@@ -67,6 +81,9 @@ def _route_into(app: SandboxApp, mock: Any, base_url: str) -> None:
 @pytest.fixture
 def aep_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
     """The sandbox over real HTTP on 127.0.0.1 (free port); jobs take 0.3 s."""
+    _needs_the_testing_extra("aep_sandbox", without="responses")
+    from ..sandbox import SandboxServer
+
     app = make_app()
     server = SandboxServer(app).start()
     try:
@@ -78,14 +95,9 @@ def aep_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
 @pytest.fixture
 def aep_sandbox_inprocess(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
     """The sandbox reached through ``responses`` at ``https://aep.sandbox.test``; no sockets."""
-    try:
-        import responses
-    except ImportError:
-        pytest.fail(
-            "the aep_sandbox_inprocess fixture needs the `responses` package: "
-            'pip install "aep-pulumi[testing]" (or use aep_sandbox, which needs nothing more)',
-            pytrace=False,
-        )
+    _needs_the_testing_extra("aep_sandbox_inprocess")
+    import responses
+
     app = make_app()
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

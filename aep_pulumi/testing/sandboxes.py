@@ -1,18 +1,23 @@
-"""Sandboxes for tests: the local AEP over real HTTP, and either door's gRPC host pointed at it."""
+"""Sandboxes for tests: the local AEP over real HTTP, and either door's gRPC host pointed at it.
+
+The sandbox itself is the ``sandbox`` extra: :func:`make_app` and :func:`served_sandbox` say so
+when it is missing; the hosts and :func:`sandbox_env` need only the package.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..aep.client import AepClient
-from ..sandbox import SandboxApp, SandboxConfig, SandboxServer
-from ..sandbox.specs import default_openapi_dir
 from ..settings import AepSettings
 from .native_host import NativeHost
 from .provider_host import ProviderHost
+
+if TYPE_CHECKING:
+    from ..sandbox import SandboxApp
 
 TEST_ORG = "TESTORG0000000000000000@AdobeOrg"
 TEST_CLIENT_ID = "aep-pulumi-tests"
@@ -69,6 +74,9 @@ def sandbox_env(url: str, **extra: str) -> dict[str, str]:
 
 def make_app(job_duration: float = 0.3, **config: Any) -> SandboxApp:
     """A sandbox app with fast jobs, validating against the specs when they can be found."""
+    from ..sandbox import SandboxApp, SandboxConfig
+    from ..sandbox.specs import default_openapi_dir
+
     return SandboxApp(
         SandboxConfig(job_duration=job_duration, **config), openapi_dir=default_openapi_dir()
     )
@@ -77,6 +85,8 @@ def make_app(job_duration: float = 0.3, **config: Any) -> SandboxApp:
 @contextmanager
 def served_sandbox(job_duration: float = 0.4) -> Iterator[SandboxHandle]:
     """A sandbox over HTTP on 127.0.0.1 (free port), for module- or session-wide fixtures."""
+    from ..sandbox import SandboxServer
+
     app = make_app(job_duration=job_duration)
     server = SandboxServer(app).start()
     try:
@@ -111,18 +121,21 @@ def _configured(
 
 @contextmanager
 def provider_host_for(
-    sandbox: SandboxHandle | Mapping[str, str], **env: str
+    sandbox: SandboxHandle | Mapping[str, str], *, python: str | None = None, **env: str
 ) -> Iterator[ProviderHost]:
-    """Pulumi's provider host pointed at ``sandbox`` (a handle, or its ``AEP_*`` variables).
+    """Pulumi's provider host (run by ``python``, default this one) pointed at ``sandbox`` (a
+    handle, or its ``AEP_*`` variables).
 
     The client secret reaches it through Configure, the way ``pulumi config set --secret
     aep:clientSecret`` delivers it, not through the environment.
     """
-    yield from _configured(ProviderHost, sandbox, env)
+    yield from _configured(lambda host_env: ProviderHost(host_env, python=python), sandbox, env)
 
 
 @contextmanager
-def native_host_for(sandbox: SandboxHandle | Mapping[str, str], **env: str) -> Iterator[NativeHost]:
-    """The native plugin (``pulumi-resource-aep``) pointed at ``sandbox``, configured as
-    :func:`provider_host_for` configures the dynamic host."""
-    yield from _configured(NativeHost, sandbox, env)
+def native_host_for(
+    sandbox: SandboxHandle | Mapping[str, str], *, plugin: Sequence[str] | None = None, **env: str
+) -> Iterator[NativeHost]:
+    """The native plugin (``pulumi-resource-aep``, or the command ``plugin``) pointed at
+    ``sandbox``, configured as :func:`provider_host_for` configures the dynamic host."""
+    yield from _configured(lambda host_env: NativeHost(host_env, plugin=plugin), sandbox, env)

@@ -25,6 +25,10 @@ setup(name='pulumi_aep',
       long_description=readme(),
       long_description_content_type='text/markdown',
       keywords='pulumi aep adobe category/cloud',
+      url='https://github.com/aep-pulumi/aep-pulumi',
+      project_urls={
+          'Repository': 'https://github.com/aep-pulumi/aep-pulumi'
+      },
       license='Apache-2.0',
       packages=find_packages(),
       package_data={

@@ -88,9 +88,13 @@ def made_outside_pulumi(sandbox: SandboxHandle) -> tuple[str, int]:
 
 
 def test_get_schema_reads_and_validates_the_plugins_schema(workspace: Workspace) -> None:
+    """What the engine reads from the plugin is the schema committed in sdk/schema.json (the
+    one the SDKs are made from)."""
     run = workspace.cli(["package", "get-schema", str(PLUGIN)], workspace.root)
     assert run.ok, run.stderr
     assert json.loads(run.stdout) == json.loads(schema_json())
+    committed = json.loads((ROOT / "sdk" / "schema.json").read_text(encoding="utf-8"))
+    assert json.loads(run.stdout) == committed, "run `make sdks`: sdk/schema.json is stale"
 
 
 def test_get_schema_as_docs_native_md_writes_it(workspace: Workspace) -> None:
@@ -181,7 +185,8 @@ def test_the_committed_sdks_are_what_the_schema_generates(tmp_path: Path) -> Non
     )
     assert made.returncode == 0, made.stderr
     committed = ROOT / "sdk"
-    # go.mod and go.sum come from `go mod tidy` in `make sdks`, not from the generator.
+    # go.mod and go.sum come from `go mod tidy` in `make sdks`, not from the generator, and
+    # schema.json is the generator's input (tests/unit/test_release.py checks it).
     generated = {
         p.relative_to(tmp_path / "sdk"): p.read_bytes()
         for p in (tmp_path / "sdk").rglob("*")
@@ -190,7 +195,8 @@ def test_the_committed_sdks_are_what_the_schema_generates(tmp_path: Path) -> Non
     assert generated, "the generator wrote nothing"
     stale = [str(rel) for rel, data in generated.items() if (committed / rel).read_bytes() != data]
     assert stale == [], f"run `make sdks`: these differ from the schema's SDK: {stale}"
-    kept = {rel for rel in _sdk_files(committed) if rel.name not in ("go.mod", "go.sum")}
+    inputs = {Path("schema.json"), Path("go/go.mod"), Path("go/go.sum")}
+    kept = {rel for rel in _sdk_files(committed) if rel not in inputs}
     assert kept <= set(generated), f"files no longer generated: {kept - set(generated)}"
 
 

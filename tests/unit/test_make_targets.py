@@ -21,10 +21,39 @@ def _dry_run(target: str, tmp_path: Path) -> str:
     return result.stdout
 
 
-def test_demo_installs_the_package_alone(tmp_path: Path) -> None:
+def test_demo_installs_the_package_with_the_sandbox_and_data_extras_only(tmp_path: Path) -> None:
     out = _dry_run("demo", tmp_path)
-    assert "pip install --quiet -e ." in out and "[dev]" not in out
+    assert 'pip install --quiet -e ".[sandbox,data]"' in out and "[dev]" not in out
     assert "scripts/demo.py" in out
+
+
+def test_plugin_writes_dist_and_takes_a_download_server(tmp_path: Path) -> None:
+    out = _dry_run("plugin", tmp_path)
+    assert "scripts/plugin.py --out dist" in out and "--server" not in out
+    venv = tmp_path / "venv"
+    server = subprocess.run(
+        ["make", "-n", "plugin", "PLUGIN_SERVER=https://example.test/aep", f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "scripts/plugin.py --out dist --server 'https://example.test/aep'" in server
+
+
+def test_sdks_write_the_schema_they_are_made_from_and_take_the_same_server(tmp_path: Path) -> None:
+    out = _dry_run("sdks", tmp_path)
+    assert "> sdk/schema.json" in out and 'aep-sdkgen" sdk/schema.json sdk' in out
+    assert "AEP_PULUMI_PLUGIN_SERVER" not in out
+    venv = tmp_path / "venv"
+    server = subprocess.run(
+        ["make", "-n", "sdks", "PLUGIN_SERVER=https://example.test/aep", f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "AEP_PULUMI_PLUGIN_SERVER='https://example.test/aep'" in server
 
 
 @pytest.mark.parametrize("target", ["bench", "reliability"])

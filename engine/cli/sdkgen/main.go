@@ -4,8 +4,11 @@
 //
 //	aep-sdkgen SCHEMA.json OUT_DIR
 //
-// The SDKs carry the schema's version (the generators leave placeholders for a release build),
-// and the TypeScript SDK is an npm package that loads (see npmPackage).
+// The schema asks for `respectSchemaVersion` in each language, so the generators write its
+// version and `pluginDownloadURL` into every SDK (package.json's `pulumi` block, the Python
+// SDK's pulumi-plugin.json and setup.py, the Go SDK's default resource options); this fills in
+// the one place they leave empty, the Go SDK's `SdkVersion` (see goVersion). The TypeScript SDK
+// is an npm package that loads (see npmPackage).
 package main
 
 import (
@@ -95,7 +98,11 @@ func generate(schemaPath, outDir string) error {
 			return err
 		}
 		for name, content := range files {
-			content = withVersion(name, content, spec.Version)
+			if language == "go" {
+				if content, err = goVersion(name, content, spec.Version, spec.PluginDownloadURL); err != nil {
+					return fmt.Errorf("go: %s: %w", name, err)
+				}
+			}
 			if language == "nodejs" && strings.HasSuffix(name, ".ts") {
 				content = withUnknownInputsPassed(content)
 			}
@@ -117,16 +124,26 @@ func generate(schemaPath, outDir string) error {
 	return nil
 }
 
-// withVersion fills in the version placeholders the generators leave for a release build.
-func withVersion(name string, content []byte, version string) []byte {
-	text := string(content)
-	switch filepath.Base(name) {
-	case "package.json":
-		text = strings.ReplaceAll(text, "${VERSION}", version)
-	case "setup.py":
-		text = strings.Replace(text, `VERSION = "0.0.0"`, fmt.Sprintf("VERSION = %q", version), 1)
+// goVersion fills in the Go SDK's internal/pulumiVersion.go, which the Go generator writes empty
+// whatever the schema says: `SdkVersion` is what the SDK's init registers its package and module
+// under (internal.PkgVersion: empty, it guesses v1 from the module path), and `pluginDownloadURL`
+// is kept equal to the schema's.
+func goVersion(name string, content []byte, version, server string) ([]byte, error) {
+	if filepath.Base(name) != "pulumiVersion.go" {
+		return content, nil
 	}
-	return []byte(text)
+	text := string(content)
+	for empty, filled := range map[string]string{
+		"var SdkVersion semver.Version = semver.Version{}": fmt.Sprintf(
+			"var SdkVersion semver.Version = semver.MustParse(%q)", version),
+		`var pluginDownloadURL string = ""`: fmt.Sprintf("var pluginDownloadURL string = %q", server),
+	} {
+		if !strings.Contains(text, empty) {
+			return nil, fmt.Errorf("the generator no longer writes %q", empty)
+		}
+		text = strings.Replace(text, empty, filled, 1)
+	}
+	return []byte(text), nil
 }
 
 // constructorArgs finds the name a generated TypeScript resource gives its arguments.

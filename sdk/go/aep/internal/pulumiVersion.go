@@ -7,5 +7,5 @@ import (
 	"github.com/blang/semver"
 )
 
-var SdkVersion semver.Version = semver.Version{}
-var pluginDownloadURL string = ""
+var SdkVersion semver.Version = semver.MustParse("0.1.0")
+var pluginDownloadURL string = "github://api.github.com/aep-pulumi/aep-pulumi"
