@@ -22,23 +22,23 @@ W = "tests/reliability/test_without_luck.py::"
 MUTATIONS = [
     (
         "resubmit after a lost answer",
-        "aep_pulumi/core/reconcile.py",
-        "        return resolve(exc)\n\n\ndef find_dataset_by_token",
-        "        return attempt()\n\n\ndef find_dataset_by_token",
+        "aep_pulumi/core/resource.py",
+        "            raise\n        return resolve(exc)\n",
+        "            raise\n        return attempt()\n",
         [T + "test_a_lost_answer_waits_for_a_lagging_listing"],
     ),
     (
         "the local clock trusted",
-        "aep_pulumi/core/reconcile.py",
+        "aep_pulumi/core/lost_answer.py",
         "    sent = client.clock.to_server_ms(sent_wall)\n",
         "    sent = int(sent_wall * 1000)\n    margin = SKEW_MARGIN_MS\n",
         [T + "test_a_lost_answer_is_judged_in_aeps_clock"],
     ),
     (
         "the search does not wait for the listing",
-        "aep_pulumi/core/reconcile.py",
-        "        return self.ctx.settings().lost_answer_search\n",
-        "        return 0.0\n",
+        "aep_pulumi/core/lost_answer.py",
+        "    return ctx.settings().lost_answer_search\n",
+        "    return 0.0\n",
         [T + "test_a_lost_answer_waits_for_a_lagging_listing"],
     ),
     (
@@ -53,9 +53,9 @@ MUTATIONS = [
     ),
     (
         "held jobs not excluded from the leftover warning",
-        "aep_pulumi/core/earlier_runs.py",
-        "        exclude = self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox)\n",
-        "        exclude = self.ctx.jobs.claimed(self.sandbox)\n",
+        "aep_pulumi/core/submit.py",
+        "    exclude = ctx.jobs.claimed(sandbox) | ctx.held.ids(sandbox)\n",
+        "    exclude = ctx.jobs.claimed(sandbox)\n",
         [T + "test_a_replacement_does_not_call_the_job_it_replaces_interrupted"],
     ),
     (
@@ -74,9 +74,9 @@ MUTATIONS = [
     ),
     (
         "an interrupted up's own claimed job not adopted",
-        "aep_pulumi/core/earlier_runs.py",
-        "        adopted = self._claimed_by_me(claims, exclude, listed)\n",
-        "        adopted = None\n",
+        "aep_pulumi/core/submit.py",
+        "    adopted = _claimed_by_me(ctx, request, claims, exclude, listed)\n",
+        "    adopted = None\n",
         [T + "test_the_next_up_adopts_the_job_an_interrupted_up_left"],
     ),
     (
@@ -88,9 +88,9 @@ MUTATIONS = [
     ),
     (
         "other stacks' claims ignored by a search without proof",
-        "aep_pulumi/core/reconcile.py",
-        "self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox) | set(claims)",
-        "self.ctx.jobs.claimed(self.sandbox) | self.ctx.held.ids(self.sandbox)",
+        "aep_pulumi/core/lost_answer.py",
+        "ctx.jobs.claimed(request.sandbox) | ctx.held.ids(request.sandbox) | set(claims)",
+        "ctx.jobs.claimed(request.sandbox) | ctx.held.ids(request.sandbox)",
         [W + "test_another_stacks_claimed_job_is_never_a_candidate"],
     ),
     (
@@ -151,9 +151,9 @@ MUTATIONS = [
     ),
     (
         "stale claims read one by one",
-        "aep_pulumi/core/earlier_runs.py",
-        "        if claim.at_ms is not None and now - claim.at_ms > LISTING_GRACE_MS:\n",
-        "        if False:\n",
+        "aep_pulumi/core/submit.py",
+        "    if claim.at_ms is not None and now - claim.at_ms > LISTING_GRACE_MS:\n",
+        "    if False:\n",
         [W + "test_stale_claims_are_pruned_with_one_listing_and_one_patch"],
     ),
     (
@@ -165,9 +165,9 @@ MUTATIONS = [
     ),
     (
         "a look-alike adopted without proof",
-        "aep_pulumi/core/reconcile.py",
-        "        proven = self.proven(found)\n        if proven is not None:\n            return proven\n",
-        "        proven = found[0][0] if len(found) == 1 else None\n        if proven is not None:\n            return proven\n",
+        "aep_pulumi/core/lost_answer.py",
+        "    job = proven(request, found)\n    if job is not None:\n        return job\n",
+        "    job = found[0][0] if len(found) == 1 else None\n    if job is not None:\n        return job\n",
         [W + "test_a_foreign_identical_job_is_never_adopted_for_a_lost_answer"],
     ),
     (
@@ -193,9 +193,9 @@ MUTATIONS = [
     ),
     (
         "leftovers of the same request not named",
-        "aep_pulumi/core/earlier_runs.py",
-        "        if others:\n            self._warn(others, claims)\n",
-        "        pass\n",
+        "aep_pulumi/core/submit.py",
+        "    if others:\n        _warn(ctx, request, others, claims)\n",
+        "    pass\n",
         [T + "test_an_unclaimed_leftover_of_the_same_request_is_named"],
     ),
     (

@@ -7,8 +7,6 @@ cancelled/deleted in AEP before the error is raised, so nothing is left behind.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -27,17 +25,17 @@ from .adoption import MARK, UNTOLD, adoption_mark, filled_by_program
 from .claim_keeper import keeper
 from .claims import DatasetClaims, identity_of_owner_input, request_fingerprint
 from .diff import changed_keys
-from .earlier_runs import EarlierRuns
 from .files import batch_files
 from .forgotten import judge_forgotten, judged_batches
 from .inputs import JOB_INPUTS, check_export_job_inputs
 from .job_ending import Ending, discard
+from .job_request import job_request
 from .job_state import describe_job_errors, inputs_from_job, job_outputs
-from .reconcile import submit_once
 from .resource import ResourceCore, in_place, replace_on
 from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
 from .schema import EXPORT_JOB
 from .state import upgraded
+from .submit import look_before_submit, post
 from .values import without_internal
 from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
 
@@ -136,48 +134,27 @@ class ExportJobCore(ResourceCore):
         )
 
     def _submit(self, inputs: Mapping[str, Any], sandbox: str, owner: str) -> ExportJob:
-        """POST the job once, unless an earlier run left this very job; a lost answer is
-        resolved by looking (:mod:`.reconcile`), never by submitting again. The job is
-        claimed on its dataset (written and read back) before this returns."""
-        client = self.ctx.client()
-        # Here, not at the top: the payloads are pydantic models, which check and diff never need.
-        from .payloads import export_job_request
-
-        body = export_job_request(inputs)
-        api_body = body.to_api()
-        dataset_id = str(inputs["dataset_id"])
-        fingerprint = request_fingerprint(api_body, inputs.get("triggers"))
-        earlier = EarlierRuns(self.ctx, sandbox, dataset_id, api_body, owner, fingerprint)
-        adopted = earlier.adopt_or_warn()
+        """POST the job once, unless an earlier run left this very job (:mod:`.submit`); a
+        lost answer is resolved by looking (:mod:`.lost_answer`), never by submitting again.
+        The job is claimed on its dataset (written and read back) before this returns."""
+        request = job_request(inputs, sandbox, owner)
+        adopted = look_before_submit(self.ctx, request)
         if adopted is not None:
             return adopted
-        claims = DatasetClaims(self.ctx, sandbox, dataset_id)
-        if (sandbox, dataset_id) not in self.ctx.fresh_datasets:
+        claims = DatasetClaims(self.ctx, sandbox, request.dataset_id)
+        if (sandbox, request.dataset_id) not in self.ctx.fresh_datasets:
             claims.ensure_writable()
-        # Sent as `x-request-id`: the one proof that a job whose answer was lost is this one's.
-        key = uuid.uuid4().hex
-        sent_wall, started = time.time(), self.ctx.monotonic()
-        searched: list[bool] = []
-
-        def resolve(exc: AepError) -> ExportJob:
-            searched.append(True)  # the search claims what it adopts
-            return earlier.lost_at(sent_wall, key).resolve(exc, started)
-
-        job = submit_once(
-            self.ctx,
-            lambda: client.create_export_job(body, sandbox=sandbox, request_id=key),
-            resolve,
-        )
+        job, searched = post(self.ctx, request)
         self.ctx.jobs.claim(sandbox, job.id)
         if searched:
-            return job  # the search claimed what it adopted
+            return job  # the lost-answer search claimed the job it adopted
         if not inputs["wait_for_completion"] and claims.required:
             # The create returns now and the state holds the job: its claim rides along with
             # the other creates' in the background, read back and looked at again there.
-            keeper(self.ctx).queue(sandbox, dataset_id, job.id, owner, fingerprint)
+            keeper(self.ctx).queue(sandbox, request.dataset_id, job.id, owner, request.fingerprint)
             return job
         try:
-            claims.claim(job.id, owner, fingerprint)
+            claims.claim(job.id, owner, request.fingerprint)
         except AepClaimsError as exc:
             return self._ending(inputs, sandbox).unclaimed(job, exc)
         return job

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from ..errors import AepError
 from .context import Context
@@ -19,6 +19,23 @@ from .results import (
     State,
 )
 from .spec_types import ResourceSpec
+
+T = TypeVar("T")
+
+
+def submit_once(
+    ctx: Context,
+    attempt: Callable[[], T],
+    resolve: Callable[[AepError], T],
+) -> T:
+    """Run ``attempt`` once; a failure that may have taken effect goes to ``resolve`` (which
+    returns what was made, or raises), never to a second attempt."""
+    try:
+        return attempt()
+    except AepError as exc:
+        if not exc.maybe_applied:
+            raise
+        return resolve(exc)
 
 
 def replace_on(spec: ResourceSpec) -> tuple[str, ...]:

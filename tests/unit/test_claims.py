@@ -13,7 +13,7 @@ from aep_pulumi.core.claims import (
     request_fingerprint,
     tag_path,
 )
-from aep_pulumi.core.reconcile import SKEW_MARGIN_MS, UNKNOWN_CLOCK_MARGIN_MS, window_after
+from aep_pulumi.core.lost_answer import SKEW_MARGIN_MS, UNKNOWN_CLOCK_MARGIN_MS, window_after
 from aep_pulumi.testing import SandboxHandle
 
 
