@@ -73,8 +73,9 @@ class Context:
         self.claim_writes: Batches[Any, str | None] = Batches()
         # Each dataset's claims as first read by this process (earlier runs' claims).
         self.claims_seen: OncePerKey[Any] = OncePerKey()
-        # The Pulumi backend's digest claims carry (core/claims.py), and the keeper that reads
-        # this process's claims again (core/claim_keeper.py); both made on first use.
+        # The Pulumi backend's digest claims carry (core/export_job/claims.py), and the keeper
+        # that reads this process's claims again (core/export_job/claim_keeper.py); both made
+        # on first use.
         self.backend: str | None = None
         self.keeper: Any = None
         # Datasets these credentials were seen to be allowed to tag.

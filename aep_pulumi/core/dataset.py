@@ -16,14 +16,24 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AepError, AepNotFoundError
-from .claim_tags import removal, tag_path
 from .context import Context
-from .diff import changed, changed_keys
 from .inputs import DATASET_INPUTS, check_dataset_inputs
-from .resource import ResourceCore, in_place, replace_on, submit_once
-from .results import GONE, NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
+from .resource import (
+    GONE,
+    NO_OPTIONS,
+    CallOptions,
+    Created,
+    DiffOutcome,
+    Props,
+    ReadOutcome,
+    ResourceCore,
+    State,
+    in_place,
+    replace_on,
+    submit_once,
+)
 from .schema import DATASET
-from .values import normal
+from .values import changed, changed_keys, normal
 
 if TYPE_CHECKING:
     from ..aep.client import AepClient
@@ -46,6 +56,17 @@ def managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, l
     else:
         picked = {k: list(live[k]) for k in keys if k in live}
     return picked or None
+
+
+def tag_path(name: str) -> str:
+    """The JSON Pointer of a tag (RFC 6901: ``~`` is ``~0``, ``/`` is ``~1``)."""
+    return "/tags/" + name.replace("~", "~0").replace("/", "~1")
+
+
+def removal(path: str) -> list[dict[str, Any]]:
+    """Operations that remove ``path`` whether or not it is there (a bare ``remove`` of a
+    missing member fails the whole patch, RFC 6902 §4.2)."""
+    return [{"op": "add", "path": path, "value": []}, {"op": "remove", "path": path}]
 
 
 class DatasetCore(ResourceCore):

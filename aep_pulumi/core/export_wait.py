@@ -16,18 +16,25 @@ from typing import Any
 from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
-from .claim_keeper import keeper
-from .diff import changed_keys
+from .export_job.claim_keeper import keeper
+from .export_job.ending import DONE, batch_verdict
+from .export_job.state import describe_job_errors, upgraded
 from .files import FileListings, files_by_job
-from .forgotten import DONE, batch_verdict
 from .inputs import WAIT_INPUTS, check_wait_inputs
-from .job_state import describe_job_errors
-from .resource import ResourceCore, replace_on
-from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
+from .resource import (
+    NO_OPTIONS,
+    CallOptions,
+    Created,
+    DiffOutcome,
+    Props,
+    ReadOutcome,
+    ResourceCore,
+    State,
+    replace_on,
+)
 from .schema import EXPORT_WAIT
-from .state import upgraded
-from .values import without_internal
-from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
+from .values import changed_keys, without_internal
+from .waiter import WaitOutcome, wait_for_jobs
 
 REPLACE_ON = replace_on(EXPORT_WAIT)
 REFRESH_HINT = (
@@ -119,15 +126,10 @@ class ExportWaitCore(ResourceCore):
 
         client = self.ctx.client()
         outcome = wait_for_jobs(
-            client,
+            self.ctx,
             [ExportJob(id=j, status="NEW") for j in job_ids],
             sandbox=sandbox,
             timeout=float(inputs["timeout_seconds"]),
-            schedule=PollSchedule.from_settings(self.ctx.settings()),
-            progress=self.ctx.log.info,
-            warn=self.ctx.log.warn,
-            clock=self.ctx.monotonic,
-            sleep=self.ctx.sleep,
             on_succeeded=(
                 (lambda job: listings.start(job.id, job.batch_id)) if listings is not None else None
             ),

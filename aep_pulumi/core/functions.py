@@ -11,8 +11,7 @@ from typing import Any
 
 from ..errors import AepError, AepNotFoundError
 from .context import Context
-from .schema import DEFAULT_SCHEMA_NAME
-from .spec_types import camel
+from .schema import DEFAULT_SCHEMA_NAME, camel
 from .validation import did_you_mean
 
 

@@ -25,12 +25,10 @@ from ..core.dataset import DatasetCore
 from ..core.export_job import ExportJobCore
 from ..core.export_wait import ExportWaitCore
 from ..core.functions import FUNCTIONS, check_arguments
-from ..core.resource import ResourceCore
-from ..core.results import CallOptions
+from ..core.resource import CallOptions, ResourceCore
 from ..core.schema import FUNCTIONS as FUNCTION_SPECS
-from ..core.schema import RESOURCES
-from ..core.spec_types import ResourceSpec, camel
-from ..core.unknown import UNKNOWN
+from ..core.schema import RESOURCES, ResourceSpec, camel
+from ..core.values import UNKNOWN
 from ..errors import AepError, AepPartialState
 from .provider_config import configured
 from .schema import TOKEN, schema_json

@@ -25,7 +25,7 @@ from pulumi.runtime.proto import (
 )
 
 from ..core.schema import FUNCTIONS, RESOURCES
-from ..core.unknown import UNKNOWN
+from ..core.values import UNKNOWN
 from ..native.wire import decode, encode, from_wire, to_wire
 from .plugin_process import PluginProcess, replace_unknowns
 

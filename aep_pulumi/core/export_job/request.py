@@ -29,12 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..aep.wire import batch_list, destination_dataset_id
+from ...aep.wire import batch_list, destination_dataset_id
+from ..values import normal
 from .claim_tags import request_fingerprint
-from .values import normal
 
 if TYPE_CHECKING:
-    from ..aep.models import ExportJobRequest
+    from ...aep.models import ExportJobRequest
 
 # Keys AEP stores only when the request had them (and then, maybe, does not echo them).
 ECHO_KEYS = ("fields", "filter", "additionalFields")
@@ -61,7 +61,7 @@ class JobRequest:
 def job_request(inputs: Mapping[str, Any], sandbox: str, owner: str) -> JobRequest:
     """The request for normalised job inputs, with a fresh ``x-request-id``."""
     # Here, not at the top: the payloads are pydantic models, which check and diff never need.
-    from .payloads import export_job_request
+    from ..payloads import export_job_request
 
     body = export_job_request(inputs)
     api_body = body.to_api()

@@ -20,14 +20,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AepClaimsError, AepError, AepOwnershipError
+from ...errors import AepClaimsError, AepError, AepOwnershipError
+from ..context import Context
 from .claims import Claim, DatasetClaims, LostAnswer, claim_is_owned_by
-from .context import Context
-from .job_request import JobRequest, Verdict, compare_job
+from .request import JobRequest, Verdict, compare_job
 
 if TYPE_CHECKING:
-    from ..aep.client import AepClient
-    from ..aep.models import ExportJob
+    from ...aep.client import AepClient
+    from ...aep.models import ExportJob
 
 # How far AEP's `creationTime` may lie before our estimate of the send time: `Date` has a
 # one-second resolution, and AEP's own machines may disagree a little.

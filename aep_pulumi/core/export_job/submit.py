@@ -29,11 +29,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..aep.statuses import STATUS_FAILED
-from ..errors import AepClaimsError, AepError, AepNotFoundError
+from ...aep.statuses import STATUS_FAILED
+from ...errors import AepClaimsError, AepError, AepNotFoundError
+from ..context import Context
+from ..resource import submit_once
 from .claims import Claim, DatasetClaims, LostAnswer, claim_is_owned_by, claim_tag
-from .context import Context
-from .job_request import JobRequest
 from .lost_answer import (
     candidates,
     jobs_since,
@@ -45,10 +45,10 @@ from .lost_answer import (
     watch,
     window_after,
 )
-from .resource import submit_once
+from .request import JobRequest
 
 if TYPE_CHECKING:
-    from ..aep.models import ExportJob
+    from ...aep.models import ExportJob
 
 # How far back to look for jobs an interrupted run left.
 HORIZON_MS = 24 * 3600 * 1000

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..aep.ids import job_id_text
-from ..aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
-from ..errors import (
+from ...aep.ids import job_id_text
+from ...aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
+from ...errors import (
     AepCancelled,
     AepClaimsError,
     AepError,
@@ -21,26 +21,41 @@ from ..errors import (
     AepPartialState,
     AepWaitTimeoutError,
 )
-from .adoption import MARK, UNTOLD, adoption_mark, filled_by_program
+from ..files import batch_files
+from ..inputs import JOB_INPUTS, check_export_job_inputs
+from ..resource import (
+    NO_OPTIONS,
+    CallOptions,
+    Created,
+    DiffOutcome,
+    Props,
+    ReadOutcome,
+    ResourceCore,
+    State,
+    in_place,
+    replace_on,
+)
+from ..schema import EXPORT_JOB
+from ..values import changed_keys, without_internal
+from ..waiter import WaitOutcome, wait_for_jobs
 from .claim_keeper import keeper
 from .claims import DatasetClaims, identity_of_owner_input, request_fingerprint
-from .diff import changed_keys
-from .files import batch_files
-from .forgotten import judge_forgotten, judged_batches
-from .inputs import JOB_INPUTS, check_export_job_inputs
-from .job_ending import Ending, discard
-from .job_request import job_request
-from .job_state import describe_job_errors, inputs_from_job, job_outputs
-from .resource import ResourceCore, in_place, replace_on
-from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
-from .schema import EXPORT_JOB
-from .state import upgraded
+from .ending import Ending, discard, judge_forgotten, judged_batches
+from .request import job_request
+from .state import (
+    MARK,
+    UNTOLD,
+    adoption_mark,
+    describe_job_errors,
+    filled_by_program,
+    inputs_from_job,
+    job_outputs,
+    upgraded,
+)
 from .submit import look_before_submit, post
-from .values import without_internal
-from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
 
 if TYPE_CHECKING:
-    from ..aep.models import ExportJob
+    from ...aep.models import ExportJob
 
 REPLACE_ON = replace_on(EXPORT_JOB)
 UPDATE_IN_PLACE = in_place(EXPORT_JOB)
@@ -57,7 +72,7 @@ def _moved(old: Any, new: Any) -> bool:
 def _request_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
     # Here, not at the top: the payloads are pydantic models, which a diff needs only to
     # check an adopted job against its claim.
-    from .payloads import export_job_request
+    from ..payloads import export_job_request
 
     body: dict[str, Any] = export_job_request(inputs).to_api()
     return body
@@ -111,17 +126,7 @@ class ExportJobCore(ResourceCore):
         self.ctx.log.info(
             f"waiting up to {timeout:g}s for export job {job.id} (batch {job.batch_id})"
         )
-        return wait_for_jobs(
-            self.ctx.client(),
-            [job],
-            sandbox=sandbox,
-            timeout=timeout,
-            schedule=PollSchedule.from_settings(self.ctx.settings()),
-            progress=self.ctx.log.info,
-            warn=self.ctx.log.warn,
-            clock=self.ctx.monotonic,
-            sleep=self.ctx.sleep,
-        )
+        return wait_for_jobs(self.ctx, [job], sandbox=sandbox, timeout=timeout)
 
     def _kept_running(self, inputs: Mapping[str, Any], job: ExportJob, why: str) -> AepPartialState:
         """A wait the engine ended (a Cancel, its own timeout): the export runs on in AEP and
