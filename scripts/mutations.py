@@ -61,7 +61,7 @@ MUTATIONS = [
     (
         "a wait ignores the batch of a forgotten job",
         "aep_pulumi/core/export_wait.py",
-        "            if verdict == DONE:\n",
+        "            if verdict is BatchVerdict.DONE:\n",
         "            if False:\n",
         [T + "test_a_replaced_wait_over_a_forgotten_job_judges_it_by_its_batch"],
     ),

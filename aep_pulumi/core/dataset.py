@@ -22,7 +22,7 @@ from .resource import (
     GONE,
     NO_OPTIONS,
     CallOptions,
-    Created,
+    CreateOutcome,
     DiffOutcome,
     Props,
     ReadOutcome,
@@ -101,7 +101,7 @@ class DatasetCore(ResourceCore):
             self.ctx.log.warn(f"dataset {dataset_id} was {done} but could not be read back: {exc}")
             return None
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         client = self.ctx.client()
@@ -117,7 +117,7 @@ class DatasetCore(ResourceCore):
         )
         self.ctx.fresh_datasets.add(sandbox, dataset_id)
         record = self._read_back(dataset_id, sandbox, "created")
-        return Created(dataset_id, self._outputs(dataset_id, inputs, record))
+        return CreateOutcome(dataset_id, self._outputs(dataset_id, inputs, record))
 
     def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
         sandbox = self.sandbox_of(props)

@@ -17,14 +17,14 @@ from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
 from .export_job.claim_keeper import keeper
-from .export_job.ending import DONE, batch_verdict
+from .export_job.ending import BatchVerdict, batch_verdict
 from .export_job.state import describe_job_errors, upgraded
 from .files import FileListings, files_by_job
 from .inputs import WAIT_INPUTS, check_wait_inputs
 from .resource import (
     NO_OPTIONS,
     CallOptions,
-    Created,
+    CreateOutcome,
     DiffOutcome,
     Props,
     ReadOutcome,
@@ -92,7 +92,7 @@ class ExportWaitCore(ResourceCore):
         outs["files"] = listings.collect(outs["batch_ids"]) if listings is not None else None
         return outs
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         job_ids = [int(j) for j in inputs["job_ids"]]
@@ -111,7 +111,7 @@ class ExportWaitCore(ResourceCore):
             raise
         # The claims of the jobs waited for were looked at again before the `up` ends.
         keeper(self.ctx).settle()
-        return Created(",".join(map(str, job_ids)), self._state(inputs, outcome, listings))
+        return CreateOutcome(",".join(map(str, job_ids)), self._state(inputs, outcome, listings))
 
     def _wait(
         self,
@@ -169,7 +169,7 @@ class ExportWaitCore(ResourceCore):
         for job_id in sorted(outcome.missing):
             batches = self.ctx.held.batches(sandbox, job_id)
             verdict, _ = batch_verdict(self.ctx, sandbox, batches)
-            if verdict == DONE:
+            if verdict is BatchVerdict.DONE:
                 outcome.missing.discard(job_id)
                 outcome.jobs[job_id] = ExportJob.model_validate(
                     {

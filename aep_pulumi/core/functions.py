@@ -1,6 +1,6 @@
 """The functions (invokes): a sandbox's merge policies, and a dataset by id or by name.
 
-Reads only, over plain dicts (the names of :data:`~.schema.FUNCTIONS`); each front door calls
+Reads only, over plain dicts (:data:`IMPLEMENTATIONS`, by the names of :data:`~.schema.FUNCTIONS`); each front door calls
 them its own way (an invoke of the ``aep`` plugin; a plain function in a Python program).
 """
 
@@ -80,4 +80,4 @@ def get_dataset(ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-FUNCTIONS = {"getMergePolicies": get_merge_policies, "getDataset": get_dataset}
+IMPLEMENTATIONS = {"getMergePolicies": get_merge_policies, "getDataset": get_dataset}

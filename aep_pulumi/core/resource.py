@@ -46,7 +46,7 @@ class DiffOutcome:
 
 
 @dataclass(frozen=True)
-class Created:
+class CreateOutcome:
     """A new object: its id and the resource's state."""
 
     id: str
@@ -153,7 +153,7 @@ class ResourceCore(abc.ABC):
         """Old state (outputs) against new inputs; never calls AEP."""
 
     @abc.abstractmethod
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         """Create the object; if this raises, nothing is left behind in AEP."""
 
     @abc.abstractmethod

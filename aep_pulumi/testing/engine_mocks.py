@@ -151,8 +151,7 @@ class EngineMocks(pulumi.runtime.Mocks):
         self.log = KitLog()
         # The providers' own context for this run: its log is the run's, and a run that never
         # calls AEP does not announce that `pulumi up` will need credentials.
-        self._context = Context(log=self.log)
-        self._context.announce_missing_credentials = False
+        self._context = Context(log=self.log, announce_missing_credentials=False)
 
     def _provider(self, kind: str) -> AepProviderBase:
         provider = PROVIDERS[kind]()

@@ -26,7 +26,7 @@ from pulumi.runtime.proto import (
 
 from ..core.schema import FUNCTIONS, RESOURCES
 from ..core.values import UNKNOWN
-from ..native.wire import decode, encode, from_wire, to_wire
+from ..native.properties import decode, encode, from_wire, to_wire
 from .plugin_process import PluginProcess, replace_unknowns
 
 TYPES = {"dataset": "Dataset", "job": "ProfileExportJob", "wait": "ProfileExportWait"}

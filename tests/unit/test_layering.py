@@ -189,3 +189,30 @@ def test_core_is_grouped_by_what_it_serves() -> None:
         "__init__", "lifecycle", "request", "submit", "lost_answer", "claims", "claim_tags",
         "claim_keeper", "state", "ending",
     }  # fmt: skip
+
+
+# Module names found in more than one folder, allowed because they are the same idea there.
+SAME_IDEA = {
+    "__init__": "each package's own entry",
+    "dataset": "the Dataset resource: its core, and its dynamic door (core/, providers/)",
+    "export_job": "the ProfileExportJob resource: its core package, and its dynamic door",
+    "export_wait": "the ProfileExportWait resource: its core, and its dynamic door",
+    "functions": "the functions: the core's implementations, and the Python door over them",
+    "schema": "the description of every property (core/), and the package schema made from it "
+    "(native/)",
+    "models": "AEP's response models (aep/), and their public import path (the root)",
+    "server": "the process's network server: the native plugin's gRPC, the sandbox's HTTP",
+    "config": "the configuration of the process: the `aep:` keys (root), the sandbox's own",
+}
+
+
+def test_no_two_modules_share_a_name_unless_they_are_the_same_idea() -> None:
+    folders: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        folders.setdefault(path.stem, set()).add(path.parent.relative_to(PACKAGE).as_posix())
+    for path in PACKAGE.rglob("__init__.py"):  # a package counts under its own name
+        if path.parent != PACKAGE:
+            parent = path.parent.parent.relative_to(PACKAGE).as_posix()
+            folders.setdefault(path.parent.name, set()).add(parent)
+    shared = {name for name, where in folders.items() if len(where) > 1}
+    assert shared == set(SAME_IDEA), {name: sorted(folders[name]) for name in shared}

@@ -13,6 +13,7 @@ wait and the last look alike.
 from __future__ import annotations
 
 import datetime
+import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,8 +28,7 @@ from ...errors import (
     AepWaitTimeoutError,
 )
 from ..context import Context
-from ..resource import GONE as GONE_OUTCOME
-from ..resource import ReadOutcome
+from ..resource import GONE, ReadOutcome
 from ..values import without_internal
 from .claims import DatasetClaims
 from .state import describe_job_errors, job_outputs
@@ -36,7 +36,14 @@ from .state import describe_job_errors, job_outputs
 if TYPE_CHECKING:
     from ...aep.models import ExportJob
 
-DONE, GONE, RUNNING, UNKNOWN_BATCH = "done", "gone", "running", "unknown"
+
+class BatchVerdict(enum.Enum):
+    """What a job's batches in Catalog say of its export."""
+
+    DONE = "done"  # every batch holds its data: the export happened
+    GONE = "gone"  # one never will, or does not exist
+    RUNNING = "running"
+    UNKNOWN = "unknown"  # the job names no batch
 
 
 def judged_batches(state: Mapping[str, Any]) -> list[str]:
@@ -51,12 +58,13 @@ def judged_batches(state: Mapping[str, Any]) -> list[str]:
     return per_segment or ([top] if isinstance(top, str) and top else [])
 
 
-def batch_verdict(ctx: Context, sandbox: str, batch_ids: Iterable[str]) -> tuple[str, list[str]]:
-    """``DONE`` when every batch holds its data, ``GONE`` when one never will (or does not
-    exist), ``RUNNING`` otherwise, ``UNKNOWN_BATCH`` without batches; and their statuses."""
+def batch_verdict(
+    ctx: Context, sandbox: str, batch_ids: Iterable[str]
+) -> tuple[BatchVerdict, list[str]]:
+    """The batches' :class:`BatchVerdict`, and their statuses."""
     wanted = list(batch_ids)
     if not wanted:
-        return UNKNOWN_BATCH, []
+        return BatchVerdict.UNKNOWN, []
     client = ctx.client()
     statuses = []
     for batch_id in wanted:
@@ -65,19 +73,19 @@ def batch_verdict(ctx: Context, sandbox: str, batch_ids: Iterable[str]) -> tuple
         except AepNotFoundError:
             statuses.append("missing")
     if all(s in BATCH_DONE for s in statuses):
-        return DONE, statuses
+        return BatchVerdict.DONE, statuses
     if any(s in BATCH_GONE or s == "missing" for s in statuses):
-        return GONE, statuses
-    return RUNNING, statuses
+        return BatchVerdict.GONE, statuses
+    return BatchVerdict.RUNNING, statuses
 
 
 def judge_forgotten(ctx: Context, id_: str, props: Mapping[str, Any], sandbox: str) -> ReadOutcome:
     """A refresh of a job AEP no longer knows: its batches say whether the export happened."""
     verdict, statuses = batch_verdict(ctx, sandbox, judged_batches(props))
-    if verdict in (GONE, UNKNOWN_BATCH):
-        return GONE_OUTCOME
+    if verdict in (BatchVerdict.GONE, BatchVerdict.UNKNOWN):
+        return GONE
     kept = without_internal(props)
-    if verdict == DONE:
+    if verdict is BatchVerdict.DONE:
         # The export happened; AEP merely forgot the job record.
         kept["status"] = STATUS_SUCCEEDED
         return ReadOutcome(id_, kept)
@@ -122,10 +130,10 @@ def final_look(ctx: Context, sandbox: str, job: ExportJob) -> tuple[ExportJob | 
     except AepError as batch_error:
         return None, f"{looked}, and so did reading its batch ({batch_error})"
     told = ", ".join(statuses) or "unknown"
-    if verdict == DONE:
+    if verdict is BatchVerdict.DONE:
         done = job.model_copy(update={"status": STATUS_SUCCEEDED})
         return done, f"{looked}, but its batch is {told}: the export happened"
-    if verdict == GONE:
+    if verdict is BatchVerdict.GONE:
         return job.model_copy(update={"status": STATUS_FAILED}), f"{looked}; its batch is {told}"
     return None, f"{looked}, and its batch is {told}"
 

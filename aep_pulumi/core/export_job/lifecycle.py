@@ -26,7 +26,7 @@ from ..inputs import JOB_INPUTS, check_export_job_inputs
 from ..resource import (
     NO_OPTIONS,
     CallOptions,
-    Created,
+    CreateOutcome,
     DiffOutcome,
     Props,
     ReadOutcome,
@@ -169,7 +169,7 @@ class ExportJobCore(ResourceCore):
             self.ctx, sandbox, str(inputs["dataset_id"]), lambda job: self._state(inputs, job)
         )
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         inputs = self.valid_inputs(props)
         if options.owner:
             inputs["owner"] = options.owner
@@ -178,7 +178,7 @@ class ExportJobCore(ResourceCore):
         job = self._submit(inputs, sandbox, owner)
         if not inputs["wait_for_completion"]:
             self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
-            return Created(str(job.id), self._state(inputs, job))
+            return CreateOutcome(str(job.id), self._state(inputs, job))
         self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id})")
         own_limit = float(inputs["wait_timeout_seconds"])
         engine_limit = options.timeout if self.ctx.partial_state and options.timeout else None
@@ -219,7 +219,7 @@ class ExportJobCore(ResourceCore):
 
     def _succeeded(
         self, inputs: Mapping[str, Any], final: ExportJob, sandbox: str, owner: str
-    ) -> Created:
+    ) -> CreateOutcome:
         """A job seen SUCCEEDED: its claim read once more (another writer may have undone it)
         and its files reported."""
         try:
@@ -234,7 +234,7 @@ class ExportJobCore(ResourceCore):
             self.ctx.log.warn(f"{exc.message}; export job {final.id} SUCCEEDED and is kept")
         self.ctx.log.info(f"export job {final.id} SUCCEEDED (batch {final.batch_id})")
         files = self._files(final, sandbox, inputs.get("report_files"))
-        return Created(str(final.id), self._state(inputs, final, files))
+        return CreateOutcome(str(final.id), self._state(inputs, final, files))
 
     def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
         sandbox = self.sandbox_of(props)
