@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .core.schema import FUNCTIONS, RESOURCES, TYPES
-from .core.spec_types import Prop, camel
+from .core.schema import FUNCTIONS, RESOURCES, TYPES, Prop, camel
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "resources.md"
 PREFIX = "reference"

@@ -60,7 +60,7 @@ class AepSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     lost_answer_search: float = DEFAULT_LOST_ANSWER_SEARCH
     # Whether an export job may run only once its claim on the target dataset is written and
-    # read back (see core/claims.py); false trades that protection for datasets these
+    # read back (see core/export_job/claims.py); false trades that protection for datasets these
     # credentials cannot tag.
     require_claims: bool = True
 

@@ -34,7 +34,8 @@ class LogSink(Protocol):
 
 
 class Context:
-    """Settings, client, clock, log sink and registries of one provider process."""
+    """Settings, client, clock, log sink and registries of one provider process, and the flags
+    of the front door that made it (given to the constructor, fixed for its life)."""
 
     def __init__(
         self,
@@ -44,6 +45,9 @@ class Context:
         log: LogSink,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        partial_state: bool = False,
+        requests_at_once: int | None = None,
+        announce_missing_credentials: bool = True,
     ) -> None:
         self.raw_config = dict(raw_config or {})
         # Every stack config key, so that a mistyped `aep:` key can be reported.
@@ -55,13 +59,13 @@ class Context:
         self.cancelled = threading.Event()
         # Whether the front door can record an object that an operation left half-way
         # (the native plugin can; the dynamic door cannot, so its creates stay transactional).
-        self.partial_state = False
+        self.partial_state = partial_state
         # Whether a check says once that `pulumi up` will need the missing credentials (the
         # test kit's mocks, which never call AEP, turn it off).
-        self.announce_missing_credentials = True
+        self.announce_missing_credentials = announce_missing_credentials
         # AEP requests in flight at once across the process (None: as many as callers make;
         # the dynamic host's 4 threads bound it already).
-        self.requests_at_once: int | None = None
+        self.requests_at_once = requests_at_once
         self.jobs = JobRegistry()
         # Datasets this process created: no earlier, interrupted run can have used them.
         self.fresh_datasets = IdSet()
@@ -73,8 +77,9 @@ class Context:
         self.claim_writes: Batches[Any, str | None] = Batches()
         # Each dataset's claims as first read by this process (earlier runs' claims).
         self.claims_seen: OncePerKey[Any] = OncePerKey()
-        # The Pulumi backend's digest claims carry (core/claims.py), and the keeper that reads
-        # this process's claims again (core/claim_keeper.py); both made on first use.
+        # The Pulumi backend's digest claims carry (core/export_job/claims.py), and the keeper
+        # that reads this process's claims again (core/export_job/claim_keeper.py); both made
+        # on first use.
         self.backend: str | None = None
         self.keeper: Any = None
         # Datasets these credentials were seen to be allowed to tag.

@@ -1,5 +1,9 @@
 """A Catalog dataset (``/dataSets``): what the ``Dataset`` resource does.
 
+A create whose answer was lost is never submitted again: the dataset carries a one-off tag
+(``aep-pulumi/createToken: <uuid>``), found through Catalog's ``tags`` filter, and the dataset
+with that token is this create's, adopted as soon as Catalog lists it.
+
 The schema reference and the sandbox force replacement; name, description and tags update in
 place with ``PATCH``. Tags that AEP or other tools put on the dataset are left alone: only the
 tag names this resource declares are managed.
@@ -12,22 +16,35 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AepError, AepNotFoundError
-from .claim_tags import removal, tag_path
-from .diff import changed, changed_keys
+from .context import Context
 from .inputs import DATASET_INPUTS, check_dataset_inputs
-from .reconcile import CREATE_TOKEN_TAG, resolve_lost_dataset, submit_once
-from .resource import ResourceCore, in_place, replace_on
-from .results import GONE, NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
+from .resource import (
+    GONE,
+    NO_OPTIONS,
+    CallOptions,
+    CreateOutcome,
+    DiffOutcome,
+    Props,
+    ReadOutcome,
+    ResourceCore,
+    State,
+    in_place,
+    replace_on,
+    submit_once,
+)
 from .schema import DATASET
-from .values import normal
+from .values import changed, changed_keys, normal
 
 if TYPE_CHECKING:
+    from ..aep.client import AepClient
     from ..aep.models import DatasetRecord
 
 REPLACE_ON = replace_on(DATASET)
 UPDATE_IN_PLACE = in_place(DATASET)
 # Tags owned by AEP itself and by this package (the create token) are never reported as inputs.
 SYSTEM_TAG_PREFIXES = ("adobe/", "aep-pulumi/")
+# A one-off tag each create carries: a create whose answer was lost finds its dataset by it.
+CREATE_TOKEN_TAG = "aep-pulumi/createToken"
 
 
 def managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, list[str]] | None:
@@ -39,6 +56,17 @@ def managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, l
     else:
         picked = {k: list(live[k]) for k in keys if k in live}
     return picked or None
+
+
+def tag_path(name: str) -> str:
+    """The JSON Pointer of a tag (RFC 6901: ``~`` is ``~0``, ``/`` is ``~1``)."""
+    return "/tags/" + name.replace("~", "~0").replace("/", "~1")
+
+
+def removal(path: str) -> list[dict[str, Any]]:
+    """Operations that remove ``path`` whether or not it is there (a bare ``remove`` of a
+    missing member fails the whole patch, RFC 6902 §4.2)."""
+    return [{"op": "add", "path": path, "value": []}, {"op": "remove", "path": path}]
 
 
 class DatasetCore(ResourceCore):
@@ -73,7 +101,7 @@ class DatasetCore(ResourceCore):
             self.ctx.log.warn(f"dataset {dataset_id} was {done} but could not be read back: {exc}")
             return None
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         client = self.ctx.client()
@@ -89,7 +117,7 @@ class DatasetCore(ResourceCore):
         )
         self.ctx.fresh_datasets.add(sandbox, dataset_id)
         record = self._read_back(dataset_id, sandbox, "created")
-        return Created(dataset_id, self._outputs(dataset_id, inputs, record))
+        return CreateOutcome(dataset_id, self._outputs(dataset_id, inputs, record))
 
     def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
         sandbox = self.sandbox_of(props)
@@ -161,3 +189,41 @@ def _patch_operations(olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> lis
         elif changed(old_tags.get(name), new_tags[name]):
             operations.append({"op": "add", "path": tag_path(name), "value": list(new_tags[name])})
     return operations
+
+
+def find_dataset_by_token(client: AepClient, token: str, sandbox: str) -> str | None:
+    found = client.list_datasets(sandbox=sandbox, tags=f"{CREATE_TOKEN_TAG}:{token}")
+    matching = [k for k, v in found.items() if token in (v.tags or {}).get(CREATE_TOKEN_TAG, [])]
+    return sorted(matching)[0] if matching else None
+
+
+def resolve_lost_dataset(ctx: Context, exc: AepError, token: str, sandbox: str) -> str:
+    """The dataset a lost ``POST /dataSets`` made, found by its create token (polled until the
+    search ends), or an error saying what to look for."""
+    client = ctx.client()
+    search = ctx.settings().lost_answer_search
+    deadline = ctx.monotonic() + search
+    interval = 0.5
+    failure: AepError | None = None
+    while True:
+        try:
+            found = find_dataset_by_token(client, token, sandbox)
+        except AepError as lookup_error:
+            found, failure = None, lookup_error
+        if found is not None:
+            ctx.log.warn(
+                f"{exc.operation or 'create dataset'}: {exc.message}; the dataset was created "
+                "all the same and is adopted"
+            )
+            return found
+        now = ctx.monotonic()
+        if now >= deadline:
+            break
+        ctx.sleep(min(interval, deadline - now))
+        interval = min(interval * 1.5, 10.0)
+    looked = f"; the last look failed ({failure})" if failure is not None else ""
+    raise exc.with_message(
+        f"{exc.message}{looked}. Catalog showed no dataset from this request within {search:g}s "
+        f"(aep:lostAnswerSearchSeconds); it may still appear, tagged {CREATE_TOKEN_TAG}:{token}. "
+        f"If it does, delete it or adopt it with `Dataset.get(name, id)`"
+    ) from None

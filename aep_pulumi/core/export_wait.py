@@ -16,18 +16,25 @@ from typing import Any
 from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
-from .claim_keeper import keeper
-from .diff import changed_keys
+from .export_job.claim_keeper import keeper
+from .export_job.ending import BatchVerdict, batch_verdict
+from .export_job.state import describe_job_errors, upgraded
 from .files import FileListings, files_by_job
-from .forgotten import DONE, batch_verdict
 from .inputs import WAIT_INPUTS, check_wait_inputs
-from .job_state import describe_job_errors
-from .resource import ResourceCore, replace_on
-from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
+from .resource import (
+    NO_OPTIONS,
+    CallOptions,
+    CreateOutcome,
+    DiffOutcome,
+    Props,
+    ReadOutcome,
+    ResourceCore,
+    State,
+    replace_on,
+)
 from .schema import EXPORT_WAIT
-from .state import upgraded
-from .values import without_internal
-from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
+from .values import changed_keys, without_internal
+from .waiter import WaitOutcome, wait_for_jobs
 
 REPLACE_ON = replace_on(EXPORT_WAIT)
 REFRESH_HINT = (
@@ -85,7 +92,7 @@ class ExportWaitCore(ResourceCore):
         outs["files"] = listings.collect(outs["batch_ids"]) if listings is not None else None
         return outs
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         job_ids = [int(j) for j in inputs["job_ids"]]
@@ -104,7 +111,7 @@ class ExportWaitCore(ResourceCore):
             raise
         # The claims of the jobs waited for were looked at again before the `up` ends.
         keeper(self.ctx).settle()
-        return Created(",".join(map(str, job_ids)), self._state(inputs, outcome, listings))
+        return CreateOutcome(",".join(map(str, job_ids)), self._state(inputs, outcome, listings))
 
     def _wait(
         self,
@@ -119,15 +126,10 @@ class ExportWaitCore(ResourceCore):
 
         client = self.ctx.client()
         outcome = wait_for_jobs(
-            client,
+            self.ctx,
             [ExportJob(id=j, status="NEW") for j in job_ids],
             sandbox=sandbox,
             timeout=float(inputs["timeout_seconds"]),
-            schedule=PollSchedule.from_settings(self.ctx.settings()),
-            progress=self.ctx.log.info,
-            warn=self.ctx.log.warn,
-            clock=self.ctx.monotonic,
-            sleep=self.ctx.sleep,
             on_succeeded=(
                 (lambda job: listings.start(job.id, job.batch_id)) if listings is not None else None
             ),
@@ -167,7 +169,7 @@ class ExportWaitCore(ResourceCore):
         for job_id in sorted(outcome.missing):
             batches = self.ctx.held.batches(sandbox, job_id)
             verdict, _ = batch_verdict(self.ctx, sandbox, batches)
-            if verdict == DONE:
+            if verdict is BatchVerdict.DONE:
                 outcome.missing.discard(job_id)
                 outcome.jobs[job_id] = ExportJob.model_validate(
                     {

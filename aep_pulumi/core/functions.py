@@ -1,6 +1,6 @@
 """The functions (invokes): a sandbox's merge policies, and a dataset by id or by name.
 
-Reads only, over plain dicts (the names of :data:`~.schema.FUNCTIONS`); each front door calls
+Reads only, over plain dicts (:data:`IMPLEMENTATIONS`, by the names of :data:`~.schema.FUNCTIONS`); each front door calls
 them its own way (an invoke of the ``aep`` plugin; a plain function in a Python program).
 """
 
@@ -11,8 +11,7 @@ from typing import Any
 
 from ..errors import AepError, AepNotFoundError
 from .context import Context
-from .schema import DEFAULT_SCHEMA_NAME
-from .spec_types import camel
+from .schema import DEFAULT_SCHEMA_NAME, camel
 from .validation import did_you_mean
 
 
@@ -81,4 +80,4 @@ def get_dataset(ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-FUNCTIONS = {"getMergePolicies": get_merge_policies, "getDataset": get_dataset}
+IMPLEMENTATIONS = {"getMergePolicies": get_merge_policies, "getDataset": get_dataset}

@@ -23,8 +23,8 @@ from .schema import (
     EXPORT_JOB,
     EXPORT_WAIT,
 )
-from .unknown import is_unknown
 from .validation import Validation, drop_none, type_name
+from .values import is_unknown
 
 SEGMENT_STATUSES = ("realized", "existing", "exited")
 

@@ -1,24 +1,97 @@
-"""What every resource's core shares: its validator, the configuration check, the sandbox."""
+"""The resource interface every resource's core implements, and what its operations return.
+
+:class:`ResourceCore` is the lifecycle each front door drives (check, diff, create, read,
+update, delete over plain dicts); the result types are plain data each door wraps in its own
+types. :func:`submit_once` is the one rule of every create: a ``POST`` whose outcome is unknown
+is resolved by looking, never sent again.
+"""
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from ..errors import AepError
 from .context import Context
-from .results import (
-    NO_OPTIONS,
-    CallOptions,
-    CheckOutcome,
-    Created,
-    DiffOutcome,
-    Props,
-    ReadOutcome,
-    State,
-)
-from .spec_types import ResourceSpec
+from .schema import ResourceSpec
+
+T = TypeVar("T")
+
+# The properties an operation receives (inputs, or the state's outputs) and the state it returns.
+Props: TypeAlias = Mapping[str, Any]
+State: TypeAlias = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Normalised inputs, and every ``(property path, reason)`` that makes them unacceptable."""
+
+    inputs: dict[str, Any]
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DiffOutcome:
+    """What changed: properties that force a replacement, and those updated in place."""
+
+    replaces: list[str] = field(default_factory=list)
+    updates: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.replaces or self.updates)
+
+
+@dataclass(frozen=True)
+class CreateOutcome:
+    """A new object: its id and the resource's state."""
+
+    id: str
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    """A refresh or an adoption: ``id`` ``None`` when the object is gone. ``inputs`` are given
+    when they should replace the stored inputs (an adoption)."""
+
+    id: str | None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] | None = None
+
+
+GONE = ReadOutcome(None)
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """What a front door knows of one call beyond its properties: the engine's timeout for it
+    (``customTimeouts``, seconds), and who claims what it makes (the native plugin reads it from
+    the URN; the dynamic door's resources send it as the ``owner`` input)."""
+
+    timeout: float | None = None
+    owner: str | None = None
+
+
+NO_OPTIONS = CallOptions()
+
+
+def submit_once(
+    ctx: Context,
+    attempt: Callable[[], T],
+    resolve: Callable[[AepError], T],
+) -> T:
+    """Run ``attempt`` once; a failure that may have taken effect goes to ``resolve`` (which
+    returns what was made, or raises), never to a second attempt."""
+    try:
+        return attempt()
+    except AepError as exc:
+        if not exc.maybe_applied:
+            raise
+        return resolve(exc)
 
 
 def replace_on(spec: ResourceSpec) -> tuple[str, ...]:
@@ -80,7 +153,7 @@ class ResourceCore(abc.ABC):
         """Old state (outputs) against new inputs; never calls AEP."""
 
     @abc.abstractmethod
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         """Create the object; if this raises, nothing is left behind in AEP."""
 
     @abc.abstractmethod

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..aep.ids import object_id_problem
-from .spec_types import camel
-from .unknown import is_unknown
+from .schema import camel
+from .values import is_unknown
 
 # A dot path of XDM field names: "identities.id", "_tenant.loyalty.tier", "identityMap".
 _DOT_PATH = re.compile(r"^[A-Za-z_$@][A-Za-z0-9_$@-]*(\.[A-Za-z_$@][A-Za-z0-9_$@-]*)*$")

@@ -1,10 +1,51 @@
-"""Comparing property values the way AEP and the engine see them (one rule for diffs and for
-matching job records)."""
+"""Property values as the core sees them: a value the engine does not know yet, the canonical
+form that diffs and job matching compare, and the diff rule every resource shares.
+
+Each front door maps its own placeholder for an unknown value (``pulumi.output.Unknown`` in
+dynamic providers, a computed value on the native plugin's wire) to :data:`UNKNOWN` before
+calling the core.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+
+class Unknown:
+    """The type of :data:`UNKNOWN` (a preview of a not-yet-created dependency)."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value not known yet."""
+    return isinstance(value, Unknown)
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when ``value`` or anything nested in it is unknown."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return False
 
 
 def normal(value: Any, *, comma_lists: bool = False) -> Any:
@@ -28,3 +69,17 @@ def normal(value: Any, *, comma_lists: bool = False) -> Any:
 def without_internal(props: Mapping[str, Any]) -> dict[str, Any]:
     """``props`` without engine-internal keys (``__provider``, ``__meta``...)."""
     return {k: v for k, v in props.items() if not k.startswith("__")}
+
+
+def changed(old: Any, new: Any) -> bool:
+    """Whether an input changed; an unknown value may change, so it counts."""
+    if is_unknown(new) or is_unknown(old):
+        return True
+    return bool(normal(old) != normal(new))
+
+
+def changed_keys(
+    olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]
+) -> list[str]:
+    """The keys among ``keys`` whose value differs between old state and new inputs."""
+    return [k for k in keys if changed(olds.get(k), news.get(k))]

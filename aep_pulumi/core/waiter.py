@@ -2,6 +2,16 @@
 
 One :func:`wait_for_jobs` call polls any number of jobs with a single loop, so a stack with many
 exports does not need a thread per job.
+
+Each round pages through the listing (from ``LIST_POLL_THRESHOLD`` jobs up) and GETs only the
+jobs it did not show. The first poll comes after one initial interval (AEP has only just taken
+the jobs). Every status change is reported through ``progress`` and, while nothing changes, the
+elapsed time at most once per ``heartbeat_every`` seconds. Unknown statuses are reported once
+through ``warn`` and treated as still running. A job that AEP stops returning (404) is recorded
+in ``missing``. When AEP keeps throttling (429 after the client's own retries) the round is
+skipped and the interval grows; an outage (5xx, dropped connections, unreadable answers, IMS
+failing, after the client's own retries) skips rounds the same way until it ends. Only a
+terminal status, the deadline, or a definitive refusal (401/403, a 4xx) ends the wait.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ if TYPE_CHECKING:
     from ..aep.client import AepClient
     from ..aep.models import ExportJob
     from ..settings import AepSettings
+    from .context import Context
 
 ProgressFn = Callable[[str], None]
 # From this many jobs up, listings replace a GET per job.
@@ -244,7 +255,90 @@ def _fetch_round(
     return fresh, missing, requests_made, pages
 
 
-def wait_for_jobs(
+@dataclass
+class _Loop:
+    """What a wait carries from one round to the next."""
+
+    started: float
+    last_heartbeat: float
+    outage_since: float
+    slowdown: int = 0
+    outage: int = 0
+    pages_hint: int = 1
+    round_started: float | None = None
+    ending: bool = False  # the last round saw jobs end while others still run
+    listing: ListingState = field(default_factory=ListingState)
+    warned: set[str] = field(default_factory=set)
+
+    def pause(self, now: float, deadline: float, schedule: PollSchedule) -> float:
+        """Seconds to sleep before the next round. Polls are timed from the start of the last
+        round: a round that pages through a long listing (hundreds of jobs) does not push
+        every later poll back by its own duration."""
+        base = self.round_started if self.round_started is not None else now
+        waited = base - self.started
+        due = base + schedule.interval(waited, self.slowdown + self.outage, ending=self.ending)
+        return min(max(0.0, due - now), max(0.0, deadline - now))
+
+    def skipped(self, exc: Exception, now: float, warn: ProgressFn) -> None:
+        """A round that AEP's throttling or an outage cut short: poll less often."""
+        if isinstance(exc, AepThrottledError):
+            warn("AEP is throttling status checks; polling less often")
+            self.slowdown += 1
+            return
+        # An outage (5xx, dropped connections, IMS down) is not the job's end: the export runs
+        # on in AEP. Keep asking, less often, until the deadline.
+        if not self.outage:
+            self.outage_since = now
+            warn(f"status checks fail ({exc}); the export is not affected, still waiting")
+        self.outage += 1
+
+
+def _record_round(
+    outcome: WaitOutcome,
+    pending: list[ExportJob],
+    fresh: dict[int, ExportJob],
+    missing: set[int],
+    loop: _Loop,
+    warn: ProgressFn,
+    on_succeeded: Callable[[ExportJob], None] | None,
+) -> dict[tuple[str, str], list[int]]:
+    """Record what a round saw in ``outcome``; the status changes, by kind."""
+    for job_id in missing:
+        outcome.missing.add(job_id)
+        warn(f"export job {job_id} is no longer known to AEP")
+    changes: dict[tuple[str, str], list[int]] = {}
+    for job in pending:
+        new = fresh.get(job.id)
+        if new is None:
+            continue
+        if new.status != job.status:
+            changes.setdefault((job.status, new.status), []).append(job.id)
+        if new.status not in KNOWN_STATUSES and new.status not in loop.warned:
+            loop.warned.add(new.status)
+            warn(f"export job {job.id} reports unknown status {new.status!r}; still waiting")
+        outcome.jobs[job.id] = new
+        if on_succeeded is not None and new.status == STATUS_SUCCEEDED:
+            on_succeeded(new)
+    return changes
+
+
+def _heartbeat(
+    outcome: WaitOutcome, loop: _Loop, now: float, every: float, progress: ProgressFn
+) -> None:
+    """While nothing changes, the elapsed time at most once per ``every`` seconds."""
+    if now - loop.last_heartbeat < every:
+        return
+    waiting = [j for j in outcome.jobs.values() if not j.is_terminal]
+    if waiting:
+        ids = ", ".join(str(j.id) for j in waiting[:5]) + (" ..." if len(waiting) > 5 else "")
+        progress(
+            f"still waiting for {len(waiting)} export job(s) ({ids}) after "
+            f"{_format_elapsed(now - loop.started)}"
+        )
+    loop.last_heartbeat = now
+
+
+def poll_jobs(
     client: AepClient,
     jobs: Iterable[ExportJob],
     *,
@@ -258,31 +352,13 @@ def wait_for_jobs(
     heartbeat_every: float = 60.0,
     on_succeeded: Callable[[ExportJob], None] | None = None,
 ) -> WaitOutcome:
-    """Poll ``jobs`` until each is SUCCEEDED or FAILED, or ``timeout`` seconds pass.
-
-    One loop serves every job: each round pages through the listing (from
-    ``LIST_POLL_THRESHOLD`` jobs up) and GETs only the jobs it did not show. The first poll
-    comes after one initial interval (AEP has only just taken the jobs). Reports every status
-    change through ``progress`` and, while nothing changes, the elapsed time at most once per
-    ``heartbeat_every`` seconds. Unknown statuses are reported once through ``warn`` and treated
-    as still running. ``on_succeeded`` hears of each job as soon as it is seen SUCCEEDED. A job
-    that AEP stops returning (404) is recorded in ``missing``. When AEP
-    keeps throttling (429 after the client's own retries) the round is skipped and the interval
-    grows; an outage (5xx, dropped connections, unreadable answers, IMS failing, after the
-    client's own retries) skips rounds the same way until it ends. Only a terminal status, the
-    deadline, or a definitive refusal (401/403, a 4xx) ends the wait.
-    """
+    """Poll ``jobs`` until each is SUCCEEDED or FAILED, or ``timeout`` seconds pass (see the
+    module's description); ``on_succeeded`` hears of each job as soon as it is seen SUCCEEDED.
+    The loop knows only the client's job reads; the clock and the sleep are injected."""
     outcome = WaitOutcome(jobs={j.id: j for j in jobs})
     started = clock()
+    loop = _Loop(started=started, last_heartbeat=started, outage_since=started)
     deadline = started + timeout
-    last_heartbeat = started
-    warned: set[str] = set()
-    slowdown = outage = 0
-    outage_since = started
-    pages_hint = 1
-    listing = ListingState()
-    round_started: float | None = None
-    ending = False  # the last round saw jobs end while others still run
     while True:
         pending = [
             j for j in outcome.jobs.values() if not j.is_terminal and j.id not in outcome.missing
@@ -293,63 +369,48 @@ def wait_for_jobs(
         if now >= deadline:
             outcome.timed_out = True
             return outcome
-        # Polls are timed from the start of the last round: a round that pages through a long
-        # listing (hundreds of jobs) does not push every later poll back by its own duration.
-        base = round_started if round_started is not None else now
-        due = base + schedule.interval(base - started, slowdown + outage, ending=ending)
-        sleep(min(max(0.0, due - now), max(0.0, deadline - now)))
-        round_started = clock()
+        sleep(loop.pause(now, deadline, schedule))
+        loop.round_started = clock()
         try:
             fresh, missing, requests_made, pages = _fetch_round(
-                client, pending, sandbox, pages_hint, listing
+                client, pending, sandbox, loop.pages_hint, loop.listing
             )
-        except AepThrottledError:
-            warn("AEP is throttling status checks; polling less often")
-            slowdown += 1
+        except (AepThrottledError, *TRANSIENT) as exc:
+            loop.skipped(exc, clock(), warn)
             continue
-        except TRANSIENT as exc:
-            # An outage (5xx, dropped connections, IMS down) is not the job's end: the export
-            # runs on in AEP. Keep asking, less often, until the deadline.
-            if not outage:
-                outage_since = clock()
-                warn(f"status checks fail ({exc}); the export is not affected, still waiting")
-            outage += 1
-            continue
-        if outage:
-            progress(f"status checks answer again after {_format_elapsed(clock() - outage_since)}")
-            outage = 0
+        if loop.outage:
+            elapsed = _format_elapsed(clock() - loop.outage_since)
+            progress(f"status checks answer again after {elapsed}")
+            loop.outage = 0
         outcome.polls += requests_made
-        ending = any(fresh[job.id].is_terminal for job in pending if job.id in fresh)
-        if pages:
-            pages_hint = pages
-        for job_id in missing:
-            outcome.missing.add(job_id)
-            warn(f"export job {job_id} is no longer known to AEP")
-        changes: dict[tuple[str, str], list[int]] = {}
-        for job in pending:
-            new = fresh.get(job.id)
-            if new is None:
-                continue
-            if new.status != job.status:
-                changes.setdefault((job.status, new.status), []).append(job.id)
-            if new.status not in KNOWN_STATUSES and new.status not in warned:
-                warned.add(new.status)
-                warn(f"export job {job.id} reports unknown status {new.status!r}; still waiting")
-            outcome.jobs[job.id] = new
-            if on_succeeded is not None and new.status == STATUS_SUCCEEDED:
-                on_succeeded(new)
+        loop.ending = any(fresh[job.id].is_terminal for job in pending if job.id in fresh)
+        loop.pages_hint = pages or loop.pages_hint
+        changes = _record_round(outcome, pending, fresh, missing, loop, warn, on_succeeded)
         if changes:
             _report_changes(changes, _format_elapsed(clock() - started), progress)
-            last_heartbeat = clock()
-        now = clock()
-        if now - last_heartbeat >= heartbeat_every:
-            waiting = [j for j in outcome.jobs.values() if not j.is_terminal]
-            if waiting:
-                ids = ", ".join(str(j.id) for j in waiting[:5]) + (
-                    " ..." if len(waiting) > 5 else ""
-                )
-                progress(
-                    f"still waiting for {len(waiting)} export job(s) ({ids}) after "
-                    f"{_format_elapsed(now - started)}"
-                )
-            last_heartbeat = now
+            loop.last_heartbeat = clock()
+        _heartbeat(outcome, loop, clock(), heartbeat_every, progress)
+
+
+def wait_for_jobs(
+    ctx: Context,
+    jobs: Iterable[ExportJob],
+    *,
+    sandbox: str,
+    timeout: float,
+    on_succeeded: Callable[[ExportJob], None] | None = None,
+) -> WaitOutcome:
+    """:func:`poll_jobs` with what ``ctx`` holds: its client, the configured schedule, its log,
+    clock and sleep (which a Cancel ends)."""
+    return poll_jobs(
+        ctx.client(),
+        jobs,
+        sandbox=sandbox,
+        timeout=timeout,
+        schedule=PollSchedule.from_settings(ctx.settings()),
+        progress=ctx.log.info,
+        warn=ctx.log.warn,
+        clock=ctx.monotonic,
+        sleep=ctx.sleep,
+        on_succeeded=on_succeeded,
+    )

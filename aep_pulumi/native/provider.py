@@ -4,7 +4,7 @@ Unlike the dynamic door it can: predict outputs in a preview (``supportsPreview`
 by id (``pulumi import``); stop waits on Cancel and keep the job in the state (partial state);
 honour ``customTimeouts``; and run many operations at once (each core call on a thread of its
 own, HTTP off the event loop, a bound on the requests in flight towards AEP). Values here are
-plain camelCase wire data (:mod:`.wire`); the gRPC plumbing is :mod:`.server`'s.
+plain camelCase wire data (:mod:`.properties`); the gRPC plumbing is :mod:`.server`'s.
 """
 
 from __future__ import annotations
@@ -24,17 +24,14 @@ from ..core.context import Context
 from ..core.dataset import DatasetCore
 from ..core.export_job import ExportJobCore
 from ..core.export_wait import ExportWaitCore
-from ..core.functions import FUNCTIONS, check_arguments
-from ..core.resource import ResourceCore
-from ..core.results import CallOptions
-from ..core.schema import FUNCTIONS as FUNCTION_SPECS
-from ..core.schema import RESOURCES
-from ..core.spec_types import ResourceSpec, camel
-from ..core.unknown import UNKNOWN
+from ..core.functions import IMPLEMENTATIONS, check_arguments
+from ..core.resource import CallOptions, ResourceCore
+from ..core.schema import FUNCTIONS, RESOURCES, ResourceSpec, camel
+from ..core.values import UNKNOWN
 from ..errors import AepError, AepPartialState
+from .properties import camel_path, from_wire, to_wire
 from .provider_config import configured
 from .schema import TOKEN, schema_json
-from .wire import camel_path, from_wire, to_wire
 
 CORES: dict[str, type[ResourceCore]] = {
     f"{TOKEN}Dataset": DatasetCore,
@@ -59,7 +56,7 @@ class InitFailed(Exception):
 
 
 @dataclass(frozen=True)
-class DiffAnswer:
+class WireDiffOutcome:
     """A diff in the schema's names."""
 
     changed: bool
@@ -128,9 +125,7 @@ class AepNativeProvider:
 
     def __init__(self, engine_address: str | None = None) -> None:
         self.log = EngineLog(engine_address)
-        self.ctx = Context(log=self.log)
-        self.ctx.partial_state = True
-        self.ctx.requests_at_once = AEP_REQUESTS_AT_ONCE
+        self.ctx = Context(log=self.log, partial_state=True, requests_at_once=AEP_REQUESTS_AT_ONCE)
         self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="aep")
 
     # ------------------------------------------------------------ plumbing
@@ -202,10 +197,12 @@ class AepNativeProvider:
         ]
         return self.out(urn, outcome.inputs), failures
 
-    async def diff(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffAnswer:
+    async def diff(
+        self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> WireDiffOutcome:
         state, inputs = self.inp(urn, olds), self.inp(urn, news)
         outcome = await self._run(urn, lambda: self.core(urn).diff(state, inputs))
-        return DiffAnswer(
+        return WireDiffOutcome(
             outcome.changes,
             [camel(k) for k in outcome.replaces],
             [camel(k) for k in outcome.updates],
@@ -277,7 +274,7 @@ class AepNativeProvider:
         """A function's result. It reads AEP in a preview too: the engine takes no unknown in
         an invoke's result, so a function is the one thing a preview asks AEP."""
         name = token.removeprefix(TOKEN)
-        function, spec = FUNCTIONS.get(name), FUNCTION_SPECS.get(name)
+        function, spec = IMPLEMENTATIONS.get(name), FUNCTIONS.get(name)
         if function is None or spec is None:
             raise AepError(f"unknown function {token!r}")
         plain = from_wire(spec.inputs, args)

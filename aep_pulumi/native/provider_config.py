@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import KEYS_BY_ATTR, check_config
-from ..core.unknown import is_unknown
+from ..core.values import is_unknown
 
 # Names the engine and the SDKs put among a provider's inputs that are not configuration.
 ENGINE_NAMES = frozenset({"version", "pluginDownloadURL", "pluginChecksums", "parameterization"})

@@ -10,8 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..config import KEYS_BY_ATTR
-from ..core.schema import FUNCTIONS, RESOURCES, TYPES
-from ..core.spec_types import Prop, camel
+from ..core.schema import FUNCTIONS, RESOURCES, TYPES, Prop, ResourceSpec, camel
 from ..version import PLUGIN_SERVER, PLUGIN_SERVER_VARIABLE, REPOSITORY, __version__
 
 PACKAGE = "aep"
@@ -82,27 +81,29 @@ def plugin_server(environ: Mapping[str, str] | None = None) -> str:
     return found or PLUGIN_SERVER
 
 
+def _resource(spec: ResourceSpec) -> dict[str, Any]:
+    """One resource's entry in the schema."""
+    inputs = [p for p in spec.properties if p.input and not p.internal]
+    return {
+        "description": spec.description,
+        "inputProperties": _properties(inputs),
+        # A dataset's name defaults to the resource's name.
+        **_required("requiredInputs", [p for p in inputs if p.required and p.name != "name"]),
+        "properties": _properties(spec.properties),
+        **_required(
+            "required",
+            [
+                p
+                for p in spec.properties
+                if not p.internal and (p.required or p.default is not None or p.name in ALWAYS_SET)
+            ],
+        ),
+    }
+
+
 def package_schema() -> dict[str, Any]:
     """The schema as a dict (what ``GetSchema`` answers, serialised)."""
-    resources = {}
-    for spec in RESOURCES.values():
-        inputs = [p for p in spec.properties if p.input and not p.internal]
-        resources[f"{TOKEN}{spec.name}"] = {
-            "description": spec.description,
-            "inputProperties": _properties(inputs),
-            # A dataset's name defaults to the resource's name.
-            **_required("requiredInputs", [p for p in inputs if p.required and p.name != "name"]),
-            "properties": _properties(spec.properties),
-            **_required(
-                "required",
-                [
-                    p
-                    for p in spec.properties
-                    if not p.internal
-                    and (p.required or p.default is not None or p.name in ALWAYS_SET)
-                ],
-            ),
-        }
+    resources = {f"{TOKEN}{spec.name}": _resource(spec) for spec in RESOURCES.values()}
     functions = {
         f"{TOKEN}{spec.name}": {
             "description": spec.description,

@@ -5,7 +5,7 @@ cannot do: an operation that stopped half-way with an object in AEP (a Cancel, t
 timeout) answers with ``pulumirpc.ErrorResourceInitFailed`` in the status details, carrying the
 id and the state, as the Go SDK's ``resource.NewInitError`` does, so the stack holds the job; an
 AEP error reaches the user as its one line (status, code, message, request id), not as a Python
-traceback; and previews carry unknown values both ways (see :mod:`.wire`).
+traceback; and previews carry unknown values both ways (see :mod:`.properties`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc, st
 from ..core.ran_with import with_configuration
 from ..errors import AepConfigError, AepConnectionError, AepError, AepHttpError
 from ..version import __version__
-from .provider import AepNativeProvider, DiffAnswer, InitFailed
+from .properties import decode, encode
+from .provider import AepNativeProvider, InitFailed, WireDiffOutcome
 from .provider_config import SECRET_NAMES, ConfigDiff, check_provider_inputs, diff_provider_inputs
-from .wire import decode, encode
 
 T = TypeVar("T")
 UPDATE = provider_pb2.PropertyDiff.UPDATE
@@ -112,7 +112,9 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
         return self._diff_response(diff_provider_inputs(olds, news))
 
     @staticmethod
-    def _diff_response(answer: ConfigDiff | DiffAnswer, delete_before_replace: bool = False) -> Any:
+    def _diff_response(
+        answer: ConfigDiff | WireDiffOutcome, delete_before_replace: bool = False
+    ) -> Any:
         detailed = {
             k: provider_pb2.PropertyDiff(kind=UPDATE, inputDiff=True) for k in answer.updates
         }

@@ -31,7 +31,7 @@ from pulumi.output import Unknown as PulumiUnknown
 from ..config import config_keys
 from ..core.context import Context
 from ..core.resource import ResourceCore
-from ..core.unknown import UNKNOWN, is_unknown
+from ..core.values import UNKNOWN, is_unknown
 from ..errors import AepError
 from .messages import quiet_host_tracebacks, with_configuration
 

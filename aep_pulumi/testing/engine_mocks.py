@@ -43,7 +43,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from ..core.context import Context
-from ..core.unknown import UNKNOWN
+from ..core.values import UNKNOWN
 from ..providers import DatasetProvider, ProfileExportJobProvider, ProfileExportWaitProvider
 from ..providers.base import AepProviderBase
 from .kit_log import KitLog
@@ -151,8 +151,7 @@ class EngineMocks(pulumi.runtime.Mocks):
         self.log = KitLog()
         # The providers' own context for this run: its log is the run's, and a run that never
         # calls AEP does not announce that `pulumi up` will need credentials.
-        self._context = Context(log=self.log)
-        self._context.announce_missing_credentials = False
+        self._context = Context(log=self.log, announce_missing_credentials=False)
 
     def _provider(self, kind: str) -> AepProviderBase:
         provider = PROVIDERS[kind]()
@@ -265,7 +264,7 @@ def run(
     ``stack_config`` is the program's own configuration (``pulumi.Config()`` keys, given without
     the project prefix) plus any ``namespace:key`` entries. Returns the stack outputs as plain
     values (a value the run cannot know, such as an output in a preview, is
-    :data:`aep_pulumi.core.unknown.UNKNOWN`). A resource whose inputs fail ``check`` raises
+    :data:`aep_pulumi.core.values.UNKNOWN`). A resource whose inputs fail ``check`` raises
     :class:`CheckFailed`.
 
     Each run has an event loop of its own, closed at the end, and leaves nothing pending: the

@@ -26,8 +26,8 @@ from pulumi.runtime.proto import (
 )
 
 from ..core.schema import FUNCTIONS, RESOURCES
-from ..core.unknown import UNKNOWN
-from ..native.wire import decode, encode, from_wire, to_wire
+from ..core.values import UNKNOWN
+from ..native.properties import decode, encode, from_wire, to_wire
 from .plugin_process import PluginProcess, replace_unknowns
 
 TYPES = {"dataset": "Dataset", "job": "ProfileExportJob", "wait": "ProfileExportWait"}

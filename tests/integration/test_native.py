@@ -16,8 +16,8 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
+from aep_pulumi.native.properties import encode
 from aep_pulumi.native.schema import package_schema
-from aep_pulumi.native.wire import encode
 from aep_pulumi.testing import TEST_CLIENT_SECRET, NativeHost, SandboxHandle, native_host_for
 from aep_pulumi.testing.provider_host import Unknown
 

@@ -13,7 +13,7 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
-from aep_pulumi.native.wire import SECRET_SIG, SIG, decode, encode
+from aep_pulumi.native.properties import SECRET_SIG, SIG, decode, encode
 from aep_pulumi.testing import NativeHost, SandboxHandle, native_host_for
 
 PROVIDER_URN = "urn:pulumi:test::aep-test::pulumi:providers:aep::default_0_1_0"

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from aep_pulumi.core.schema import RESOURCES
-from aep_pulumi.core.spec_types import camel
-from aep_pulumi.native.wire import camel_path
+from aep_pulumi.core.schema import RESOURCES, camel
+from aep_pulumi.native.properties import camel_path
 from aep_pulumi.testing import NativeHost, SandboxHandle, native_host_for
 from aep_pulumi.testing.provider_host import ProviderHost, Unknown
 

@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 import pytest
 
-from aep_pulumi.core.claims import CLAIM_PREFIX, LOST_PREFIX
+from aep_pulumi.core.export_job.claims import CLAIM_PREFIX, LOST_PREFIX
 from aep_pulumi.testing import provider_host_for
 from aep_pulumi.testing.provider_host import ProviderHost
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from aep_pulumi.core.claims import (
+from aep_pulumi.core.export_job.claims import (
     CLAIM_PREFIX,
     LOST_PREFIX,
     backend_identity,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aep_pulumi.aep.clock import ServerClock
-from aep_pulumi.core.claims import (
+from aep_pulumi.core.export_job.claims import (
     CLAIM_PREFIX,
     LOST_PREFIX,
     parse_claims,
@@ -13,7 +13,11 @@ from aep_pulumi.core.claims import (
     request_fingerprint,
     tag_path,
 )
-from aep_pulumi.core.reconcile import SKEW_MARGIN_MS, UNKNOWN_CLOCK_MARGIN_MS, window_after
+from aep_pulumi.core.export_job.lost_answer import (
+    SKEW_MARGIN_MS,
+    UNKNOWN_CLOCK_MARGIN_MS,
+    window_after,
+)
 from aep_pulumi.testing import SandboxHandle
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from aep_pulumi.core.inputs import check_dataset_inputs, check_export_job_inputs
 from aep_pulumi.core.payloads import export_job_request
-from aep_pulumi.core.unknown import Unknown
+from aep_pulumi.core.values import Unknown
 
 from ..cases import JOB_INPUT_CASES
 from ..conftest import seed_sample

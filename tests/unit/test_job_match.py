@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aep_pulumi.core.job_match import Verdict, compare_job
+from aep_pulumi.core.export_job.request import Verdict, compare_job
 
 from ..conftest import seed_sample
 

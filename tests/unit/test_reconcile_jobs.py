@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from aep_pulumi.aep.models import ExportJob
-from aep_pulumi.core.claims import LostAnswer
+from aep_pulumi.core.export_job.claims import LostAnswer
+from aep_pulumi.core.export_job.lost_answer import jobs_since, look_alikes, unclaimed_look_alikes
 from aep_pulumi.core.inputs import check_export_job_inputs
 from aep_pulumi.core.payloads import export_job_request
-from aep_pulumi.core.reconcile import jobs_since, look_alikes, unclaimed_look_alikes
 from aep_pulumi.core.registries import JobRegistry
 from aep_pulumi.testing import SandboxHandle
 

@@ -11,7 +11,7 @@ import responses
 
 from aep_pulumi.aep.client import AepClient
 from aep_pulumi.core.payloads import export_job_request
-from aep_pulumi.core.waiter import PollSchedule, wait_for_jobs
+from aep_pulumi.core.waiter import PollSchedule, poll_jobs
 from aep_pulumi.models import ExportJob
 from aep_pulumi.sandbox import SandboxApp, SandboxConfig
 from aep_pulumi.settings import AepSettings
@@ -59,7 +59,7 @@ def wait(
     progress: Callable[[str], None] = lambda _m: None,
     **kw: Any,
 ) -> Any:
-    return wait_for_jobs(
+    return poll_jobs(
         client,
         jobs,
         sandbox="prod",
@@ -101,7 +101,7 @@ def test_default_schedule_polls_few_times(
     app.config.job_duration = duration
     jobs = submit(client, app, 1)
     before = client.request_count
-    outcome = wait_for_jobs(
+    outcome = poll_jobs(
         client,
         jobs,
         sandbox="prod",
@@ -209,7 +209,7 @@ def test_a_cursor_that_misses_a_job_falls_back_to_a_get_and_the_top_of_the_listi
     env = {"AEP_ACCESS_TOKEN": "t", "AEP_CLIENT_ID": "c", "AEP_ORG_ID": "o@AdobeOrg"}
     client = AepClient(AepSettings.load({}, env), sleep=lambda _s: None)
     clock = SimulatedClock()
-    outcome = wait_for_jobs(
+    outcome = poll_jobs(
         client,
         [ExportJob(id=n, status="NEW") for n in (1, 2, 3)],
         sandbox="prod",

@@ -1,8 +1,12 @@
-"""Could this AEP job record be the result of that ``POST /export/jobs`` request?
+"""One ``POST /export/jobs`` as a value, and whether an AEP job record could be its result.
+
+:class:`JobRequest` is everything the exactly-once path needs to know of one request: where it
+goes, what it sends, whose it is, what identifies it in claims (its fingerprint) and the
+``x-request-id`` it goes out with (the one proof that a job whose answer was lost is its own).
 
 AEP's job records do not necessarily echo the request: the guide's own create, GET and list
-samples carry no ``fields``, ``filter`` or ``additionalFields``. So a record is compared with the
-request on whatever it does carry:
+samples carry no ``fields``, ``filter`` or ``additionalFields``. So :func:`compare_job` compares a
+record with the request on whatever it does carry:
 
 * a key the record carries is compared; a key it carries that the request lacks is a mismatch
   (AEP does not invent ``fields``, ``filter`` or ``additionalFields``);
@@ -20,14 +24,56 @@ The verdict is ``DIFFERENT`` on any mismatch, ``SAME`` when every key was carrie
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from ..aep.wire import batch_list, destination_dataset_id
-from .values import normal
+from ...aep.wire import batch_list, destination_dataset_id
+from ..values import normal
+from .claim_tags import request_fingerprint
+
+if TYPE_CHECKING:
+    from ...aep.models import ExportJobRequest
 
 # Keys AEP stores only when the request had them (and then, maybe, does not echo them).
 ECHO_KEYS = ("fields", "filter", "additionalFields")
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """One resource's ``POST /export/jobs``: where it goes, what it sends, whose it is."""
+
+    sandbox: str
+    dataset_id: str
+    # The request body, as the client sends it and as AEP reads it (what job records are
+    # compared with, and what the fingerprint digests).
+    body: ExportJobRequest
+    api_body: Mapping[str, Any]
+    # Who claims the job (``<project>/<stack>/<resource>``) and what identifies the request in
+    # claims (its body and ``triggers``).
+    owner: str
+    fingerprint: str
+    # The `x-request-id` it goes out with ("" for a lost request recorded by 0.1.0).
+    key: str
+
+
+def job_request(inputs: Mapping[str, Any], sandbox: str, owner: str) -> JobRequest:
+    """The request for normalised job inputs, with a fresh ``x-request-id``."""
+    # Here, not at the top: the payloads are pydantic models, which check and diff never need.
+    from ..payloads import export_job_request
+
+    body = export_job_request(inputs)
+    api_body = body.to_api()
+    return JobRequest(
+        sandbox=sandbox,
+        dataset_id=str(inputs["dataset_id"]),
+        body=body,
+        api_body=api_body,
+        owner=owner,
+        fingerprint=request_fingerprint(api_body, inputs.get("triggers")),
+        key=uuid.uuid4().hex,
+    )
 
 
 class Verdict(enum.Enum):

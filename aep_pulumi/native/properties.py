@@ -3,7 +3,7 @@
 On the wire (``google.protobuf.Struct``): the package schema's camelCase names (``datasetId``,
 ``mergePolicy.version``), floats for every number, the engine's unknown sentinel in previews,
 secrets wrapped in Pulumi's secret signature. In the core: the state's snake_case names, whole
-numbers where the schema says integer, :data:`~aep_pulumi.core.unknown.UNKNOWN`, secrets
+numbers where the schema says integer, :data:`~aep_pulumi.core.values.UNKNOWN`, secrets
 unwrapped. Names are converted only where the schema names them: the keys of a ``map`` (tag
 names, job ids) and of free-form objects (``metrics``) stay as they are.
 
@@ -20,9 +20,8 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
 
-from ..core.schema import TYPES
-from ..core.spec_types import Prop, camel
-from ..core.unknown import UNKNOWN, is_unknown
+from ..core.schema import TYPES, Prop, camel
+from ..core.values import UNKNOWN, is_unknown
 
 SIG = rpc._special_sig_key
 SECRET_SIG = rpc._special_secret_sig

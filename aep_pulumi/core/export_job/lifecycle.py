@@ -7,14 +7,12 @@ cancelled/deleted in AEP before the error is raised, so nothing is left behind.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..aep.ids import job_id_text
-from ..aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
-from ..errors import (
+from ...aep.ids import job_id_text
+from ...aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
+from ...errors import (
     AepCancelled,
     AepClaimsError,
     AepError,
@@ -23,26 +21,41 @@ from ..errors import (
     AepPartialState,
     AepWaitTimeoutError,
 )
-from .adoption import MARK, UNTOLD, adoption_mark, filled_by_program
+from ..files import batch_files
+from ..inputs import JOB_INPUTS, check_export_job_inputs
+from ..resource import (
+    NO_OPTIONS,
+    CallOptions,
+    CreateOutcome,
+    DiffOutcome,
+    Props,
+    ReadOutcome,
+    ResourceCore,
+    State,
+    in_place,
+    replace_on,
+)
+from ..schema import EXPORT_JOB
+from ..values import changed_keys, without_internal
+from ..waiter import WaitOutcome, wait_for_jobs
 from .claim_keeper import keeper
 from .claims import DatasetClaims, identity_of_owner_input, request_fingerprint
-from .diff import changed_keys
-from .earlier_runs import EarlierRuns
-from .files import batch_files
-from .forgotten import judge_forgotten, judged_batches
-from .inputs import JOB_INPUTS, check_export_job_inputs
-from .job_ending import Ending, discard
-from .job_state import describe_job_errors, inputs_from_job, job_outputs
-from .reconcile import submit_once
-from .resource import ResourceCore, in_place, replace_on
-from .results import NO_OPTIONS, CallOptions, Created, DiffOutcome, Props, ReadOutcome, State
-from .schema import EXPORT_JOB
-from .state import upgraded
-from .values import without_internal
-from .waiter import PollSchedule, WaitOutcome, wait_for_jobs
+from .ending import Ending, discard, judge_forgotten, judged_batches
+from .request import job_request
+from .state import (
+    MARK,
+    UNTOLD,
+    adoption_mark,
+    describe_job_errors,
+    filled_by_program,
+    inputs_from_job,
+    job_outputs,
+    upgraded,
+)
+from .submit import look_before_submit, post
 
 if TYPE_CHECKING:
-    from ..aep.models import ExportJob
+    from ...aep.models import ExportJob
 
 REPLACE_ON = replace_on(EXPORT_JOB)
 UPDATE_IN_PLACE = in_place(EXPORT_JOB)
@@ -59,7 +72,7 @@ def _moved(old: Any, new: Any) -> bool:
 def _request_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
     # Here, not at the top: the payloads are pydantic models, which a diff needs only to
     # check an adopted job against its claim.
-    from .payloads import export_job_request
+    from ..payloads import export_job_request
 
     body: dict[str, Any] = export_job_request(inputs).to_api()
     return body
@@ -113,17 +126,7 @@ class ExportJobCore(ResourceCore):
         self.ctx.log.info(
             f"waiting up to {timeout:g}s for export job {job.id} (batch {job.batch_id})"
         )
-        return wait_for_jobs(
-            self.ctx.client(),
-            [job],
-            sandbox=sandbox,
-            timeout=timeout,
-            schedule=PollSchedule.from_settings(self.ctx.settings()),
-            progress=self.ctx.log.info,
-            warn=self.ctx.log.warn,
-            clock=self.ctx.monotonic,
-            sleep=self.ctx.sleep,
-        )
+        return wait_for_jobs(self.ctx, [job], sandbox=sandbox, timeout=timeout)
 
     def _kept_running(self, inputs: Mapping[str, Any], job: ExportJob, why: str) -> AepPartialState:
         """A wait the engine ended (a Cancel, its own timeout): the export runs on in AEP and
@@ -136,48 +139,27 @@ class ExportJobCore(ResourceCore):
         )
 
     def _submit(self, inputs: Mapping[str, Any], sandbox: str, owner: str) -> ExportJob:
-        """POST the job once, unless an earlier run left this very job; a lost answer is
-        resolved by looking (:mod:`.reconcile`), never by submitting again. The job is
-        claimed on its dataset (written and read back) before this returns."""
-        client = self.ctx.client()
-        # Here, not at the top: the payloads are pydantic models, which check and diff never need.
-        from .payloads import export_job_request
-
-        body = export_job_request(inputs)
-        api_body = body.to_api()
-        dataset_id = str(inputs["dataset_id"])
-        fingerprint = request_fingerprint(api_body, inputs.get("triggers"))
-        earlier = EarlierRuns(self.ctx, sandbox, dataset_id, api_body, owner, fingerprint)
-        adopted = earlier.adopt_or_warn()
+        """POST the job once, unless an earlier run left this very job (:mod:`.submit`); a
+        lost answer is resolved by looking (:mod:`.lost_answer`), never by submitting again.
+        The job is claimed on its dataset (written and read back) before this returns."""
+        request = job_request(inputs, sandbox, owner)
+        adopted = look_before_submit(self.ctx, request)
         if adopted is not None:
             return adopted
-        claims = DatasetClaims(self.ctx, sandbox, dataset_id)
-        if (sandbox, dataset_id) not in self.ctx.fresh_datasets:
+        claims = DatasetClaims(self.ctx, sandbox, request.dataset_id)
+        if (sandbox, request.dataset_id) not in self.ctx.fresh_datasets:
             claims.ensure_writable()
-        # Sent as `x-request-id`: the one proof that a job whose answer was lost is this one's.
-        key = uuid.uuid4().hex
-        sent_wall, started = time.time(), self.ctx.monotonic()
-        searched: list[bool] = []
-
-        def resolve(exc: AepError) -> ExportJob:
-            searched.append(True)  # the search claims what it adopts
-            return earlier.lost_at(sent_wall, key).resolve(exc, started)
-
-        job = submit_once(
-            self.ctx,
-            lambda: client.create_export_job(body, sandbox=sandbox, request_id=key),
-            resolve,
-        )
+        job, searched = post(self.ctx, request)
         self.ctx.jobs.claim(sandbox, job.id)
         if searched:
-            return job  # the search claimed what it adopted
+            return job  # the lost-answer search claimed the job it adopted
         if not inputs["wait_for_completion"] and claims.required:
             # The create returns now and the state holds the job: its claim rides along with
             # the other creates' in the background, read back and looked at again there.
-            keeper(self.ctx).queue(sandbox, dataset_id, job.id, owner, fingerprint)
+            keeper(self.ctx).queue(sandbox, request.dataset_id, job.id, owner, request.fingerprint)
             return job
         try:
-            claims.claim(job.id, owner, fingerprint)
+            claims.claim(job.id, owner, request.fingerprint)
         except AepClaimsError as exc:
             return self._ending(inputs, sandbox).unclaimed(job, exc)
         return job
@@ -187,7 +169,7 @@ class ExportJobCore(ResourceCore):
             self.ctx, sandbox, str(inputs["dataset_id"]), lambda job: self._state(inputs, job)
         )
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> Created:
+    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         inputs = self.valid_inputs(props)
         if options.owner:
             inputs["owner"] = options.owner
@@ -196,7 +178,7 @@ class ExportJobCore(ResourceCore):
         job = self._submit(inputs, sandbox, owner)
         if not inputs["wait_for_completion"]:
             self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
-            return Created(str(job.id), self._state(inputs, job))
+            return CreateOutcome(str(job.id), self._state(inputs, job))
         self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id})")
         own_limit = float(inputs["wait_timeout_seconds"])
         engine_limit = options.timeout if self.ctx.partial_state and options.timeout else None
@@ -237,7 +219,7 @@ class ExportJobCore(ResourceCore):
 
     def _succeeded(
         self, inputs: Mapping[str, Any], final: ExportJob, sandbox: str, owner: str
-    ) -> Created:
+    ) -> CreateOutcome:
         """A job seen SUCCEEDED: its claim read once more (another writer may have undone it)
         and its files reported."""
         try:
@@ -252,7 +234,7 @@ class ExportJobCore(ResourceCore):
             self.ctx.log.warn(f"{exc.message}; export job {final.id} SUCCEEDED and is kept")
         self.ctx.log.info(f"export job {final.id} SUCCEEDED (batch {final.batch_id})")
         files = self._files(final, sandbox, inputs.get("report_files"))
-        return Created(str(final.id), self._state(inputs, final, files))
+        return CreateOutcome(str(final.id), self._state(inputs, final, files))
 
     def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
         sandbox = self.sandbox_of(props)

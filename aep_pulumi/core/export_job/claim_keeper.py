@@ -6,7 +6,7 @@ read-back undoes our claim although we saw it there. Such a PATCH ends within it
 trip, so a claim still there :data:`SETTLE` seconds after its read-back stays. The keeper reads
 each dataset's claims once more after that pause (one GET per dataset, however many claims),
 writes back any that vanished, and looks again after those. It works in one background thread;
-a wait (:mod:`.export_wait`, a waiting create) asks it to finish first (:meth:`settle`), so a
+a wait (:mod:`..export_wait`, a waiting create) asks it to finish first (:meth:`settle`), so a
 stack's claims are checked before its `up` ends.
 """
 
@@ -17,9 +17,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from ..errors import AepError
+from ...errors import AepError
+from ..context import Context
 from .claims import DatasetClaims
-from .context import Context
 
 if TYPE_CHECKING:
     from collections.abc import Callable

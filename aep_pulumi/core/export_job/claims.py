@@ -30,13 +30,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from ..errors import (
+from ...errors import (
     AepAuthError,
     AepBadRequestError,
     AepClaimsError,
     AepError,
     AepNotFoundError,
 )
+from ..context import Context
+from ..dataset import removal, tag_path
 from .claim_tags import (
     CLAIM_PREFIX,
     LOST_PREFIX,
@@ -52,11 +54,8 @@ from .claim_tags import (
     owner_identity,
     parse_claims,
     present,
-    removal,
     request_fingerprint,
-    tag_path,
 )
-from .context import Context
 
 __all__ = [
     "CLAIM_PREFIX",

@@ -112,17 +112,6 @@ def request_fingerprint(api_body: Mapping[str, Any], triggers: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
 
-def tag_path(name: str) -> str:
-    """The JSON Pointer of a tag (RFC 6901: ``~`` is ``~0``, ``/`` is ``~1``)."""
-    return "/tags/" + name.replace("~", "~0").replace("/", "~1")
-
-
-def removal(path: str) -> list[dict[str, Any]]:
-    """Operations that remove ``path`` whether or not it is there (a bare ``remove`` of a
-    missing member fails the whole patch, RFC 6902 §4.2)."""
-    return [{"op": "add", "path": path, "value": []}, {"op": "remove", "path": path}]
-
-
 def claim_tag(job_id: int) -> str:
     return f"{CLAIM_PREFIX}{int(job_id)}"
 

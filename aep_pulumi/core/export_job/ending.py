@@ -1,33 +1,100 @@
-"""How an export job that a create will not keep ends, and the last look that decides it.
+"""How an export job ends when its end was not seen, or when AEP forgot it: its batches decide.
 
 The rule: **a job whose end was not seen is never deleted.** A wait that ends without seeing
 the job end (its deadline passed, AEP refused a status read, the job vanished from the record)
 looks once more: the job, then its batches in Catalog (another service, which may answer while
 the job's does not). Only a job seen running, or seen FAILED, is cancelled.
+
+Jobs AEP forgot: a job record goes after a while, its Catalog batches stay. The batches say
+whether the export happened (:func:`batch_verdict`), for a refresh (:func:`judge_forgotten`), a
+wait and the last look alike.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+import enum
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..aep.statuses import STATUS_FAILED, STATUS_SUCCEEDED
-from ..errors import (
+from ...aep.statuses import BATCH_DONE, BATCH_GONE, STATUS_FAILED, STATUS_SUCCEEDED
+from ...errors import (
     AepClaimsError,
     AepError,
     AepJobFailedError,
+    AepNotFoundError,
     AepPartialState,
     AepWaitTimeoutError,
 )
+from ..context import Context
+from ..resource import GONE, ReadOutcome
+from ..values import without_internal
 from .claims import DatasetClaims
-from .context import Context
-from .forgotten import DONE, GONE, batch_verdict, judged_batches
-from .job_state import describe_job_errors, job_outputs
+from .state import describe_job_errors, job_outputs
 
 if TYPE_CHECKING:
-    from ..aep.models import ExportJob
+    from ...aep.models import ExportJob
+
+
+class BatchVerdict(enum.Enum):
+    """What a job's batches in Catalog say of its export."""
+
+    DONE = "done"  # every batch holds its data: the export happened
+    GONE = "gone"  # one never will, or does not exist
+    RUNNING = "running"
+    UNKNOWN = "unknown"  # the job names no batch
+
+
+def judged_batches(state: Mapping[str, Any]) -> list[str]:
+    """The batches a job's export is judged by: its per-segment batches when it has them (a
+    ``segmentPerBatch`` job's top-level batch need not exist in Catalog), else its batch."""
+    per_segment = [
+        str(b["batch_id"])
+        for b in state.get("batches") or []
+        if isinstance(b, Mapping) and isinstance(b.get("batch_id"), str) and b.get("batch_id")
+    ]
+    top = state.get("batch_id")
+    return per_segment or ([top] if isinstance(top, str) and top else [])
+
+
+def batch_verdict(
+    ctx: Context, sandbox: str, batch_ids: Iterable[str]
+) -> tuple[BatchVerdict, list[str]]:
+    """The batches' :class:`BatchVerdict`, and their statuses."""
+    wanted = list(batch_ids)
+    if not wanted:
+        return BatchVerdict.UNKNOWN, []
+    client = ctx.client()
+    statuses = []
+    for batch_id in wanted:
+        try:
+            statuses.append(str(client.get_batch(batch_id, sandbox=sandbox).get("status")).lower())
+        except AepNotFoundError:
+            statuses.append("missing")
+    if all(s in BATCH_DONE for s in statuses):
+        return BatchVerdict.DONE, statuses
+    if any(s in BATCH_GONE or s == "missing" for s in statuses):
+        return BatchVerdict.GONE, statuses
+    return BatchVerdict.RUNNING, statuses
+
+
+def judge_forgotten(ctx: Context, id_: str, props: Mapping[str, Any], sandbox: str) -> ReadOutcome:
+    """A refresh of a job AEP no longer knows: its batches say whether the export happened."""
+    verdict, statuses = batch_verdict(ctx, sandbox, judged_batches(props))
+    if verdict in (BatchVerdict.GONE, BatchVerdict.UNKNOWN):
+        return GONE
+    kept = without_internal(props)
+    if verdict is BatchVerdict.DONE:
+        # The export happened; AEP merely forgot the job record.
+        kept["status"] = STATUS_SUCCEEDED
+        return ReadOutcome(id_, kept)
+    ctx.log.warn(
+        f"export job {id_} is no longer known to AEP and its batch is still "
+        f"{', '.join(sorted(set(statuses)))}; keeping it until the batch ends"
+    )
+    kept["status"] = "PROCESSING"
+    return ReadOutcome(id_, kept)
 
 
 def discard(ctx: Context, job_id: int, sandbox: str, dataset_id: str | None) -> str:
@@ -63,10 +130,10 @@ def final_look(ctx: Context, sandbox: str, job: ExportJob) -> tuple[ExportJob | 
     except AepError as batch_error:
         return None, f"{looked}, and so did reading its batch ({batch_error})"
     told = ", ".join(statuses) or "unknown"
-    if verdict == DONE:
+    if verdict is BatchVerdict.DONE:
         done = job.model_copy(update={"status": STATUS_SUCCEEDED})
         return done, f"{looked}, but its batch is {told}: the export happened"
-    if verdict == GONE:
+    if verdict is BatchVerdict.GONE:
         return job.model_copy(update={"status": STATUS_FAILED}), f"{looked}; its batch is {told}"
     return None, f"{looked}, and its batch is {told}"
 
