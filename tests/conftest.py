@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from aep_pulumi.sandbox.specs import HOW_TO_GET_SPECS, default_openapi_dir
+
+# Tests never write into the checkout: Hypothesis (and Schemathesis over it) keeps its storage
+# in a temporary folder removed at exit, not in `.hypothesis/` here, and no example database (a
+# failure prints its example, which `@example` can pin).
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="aep-pulumi-hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+settings.register_profile("aep-pulumi", database=None)
+settings.load_profile("aep-pulumi")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

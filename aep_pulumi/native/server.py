@@ -63,9 +63,10 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
     async def _answer(
         self, context: Any, call: Callable[[], Awaitable[T]], operation: str = ""
     ) -> T:
-        """``call``'s answer; an AEP error becomes the operation's one-line error, with the
-        configuration the provider ran with (a refresh or a destroy runs on the one the last
-        `up` stored: :mod:`aep_pulumi.core.ran_with`)."""
+        """``call``'s answer; an AEP error becomes the operation's one-line error. A read, a
+        delete and a function add the configuration the provider ran with, as the dynamic door
+        does for the first two (a refresh or a destroy runs on the one the last `up` stored:
+        :mod:`aep_pulumi.core.ran_with`; a function runs in every preview)."""
         try:
             return await call()
         except InitFailed as exc:
@@ -172,7 +173,6 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
             lambda: self.provider.create(
                 request.urn, props, timeout=request.timeout, preview=request.preview
             ),
-            "create",
         )
         return provider_pb2.CreateResponse(id=id_, properties=encode(outputs, secrets))
 
@@ -203,7 +203,6 @@ class AepServicer(provider_pb2_grpc.ResourceProviderServicer):
                 timeout=request.timeout,
                 preview=request.preview,
             ),
-            "update",
         )
         return provider_pb2.UpdateResponse(properties=encode(outputs, secrets))
 

@@ -157,8 +157,9 @@ class AepProviderBase(ResourceProvider):
         # The engine prints a failure keyed on a property as `property aep:endpoint value
         # {<nil>} has a problem`; one keyed on nothing as `resource 'x' has a problem: <reason>`,
         # and the reason names the configuration key already.
+        # (An input the user named `aep:...` is no configuration key: it keeps its path.)
         failures = [
-            CheckFailure("" if path.startswith("aep:") else path, reason)
+            CheckFailure("" if path.startswith("aep:") and path not in news else path, reason)
             for path, reason in outcome.failures
         ]
         inputs = dict(outcome.inputs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import responses
@@ -122,3 +123,11 @@ def test_malformed_job_bodies_are_clear_errors(body: Any) -> None:
             assert str(exc)
         else:
             assert isinstance(job, ExportJob)
+
+
+def test_hypothesis_keeps_its_storage_out_of_the_checkout() -> None:
+    from hypothesis.configuration import storage_directory
+
+    checkout = Path(__file__).resolve().parents[2]
+    where = storage_directory("constants", intent_to_write=False).path.resolve()
+    assert checkout not in where.parents, where
