@@ -31,6 +31,18 @@ def exports_posted(sandbox: SandboxHandle, since: int) -> list[str]:
     return [c for c in aep_calls(sandbox, since) if c == "POST /data/core/ups/export/jobs"]
 
 
+def previewed_then_done(project: Project, expected: dict[str, str]) -> Run:
+    """A preview that shows ``expected`` (each resource's step), then the `up`, which must do
+    exactly that; the preview's run."""
+    preview = project.run("preview")
+    assert preview.ok, preview.text()
+    assert preview.steps() == expected, preview.steps()
+    up = project.run("up")
+    assert up.ok, up.text()
+    assert up.steps() == expected, up.steps()
+    return preview
+
+
 def failed_naming(run: Run, *needles: str) -> None:
     text = run.text()
     assert not run.ok, text
@@ -90,28 +102,16 @@ def test_a_rename_previews_what_the_up_does_and_a_sandbox_change_moves_the_objec
 
     # A dataset rename: an update of the dataset, the job the same, in the preview and the up.
     project.config("datasetName", "Renamed Profile Data Export")
-    preview = project.run("preview")
-    assert preview.ok, preview.text()
-    expected = {"target": "update", "export": "same"}
-    assert preview.steps() == expected, preview.steps()
     since = len(sandbox.app.request_log)
-    up = project.run("up")
-    assert up.ok, up.text()
-    assert up.steps() == expected, up.steps()
+    previewed_then_done(project, {"target": "update", "export": "same"})
     assert exports_posted(sandbox, since) == [], "a rename exports nothing"
     (dataset,) = sandbox.state()["datasets"].values()
     assert dataset["name"] == "Renamed Profile Data Export"
 
     # A sandbox change moves both objects: shown as replacements, done as shown.
     project.config("aep:sandboxName", "dev")
-    preview = project.run("preview")
-    assert preview.ok, preview.text()
-    moved = {"target": "replace", "export": "replace"}
-    assert preview.steps() == moved, preview.steps()
+    preview = previewed_then_done(project, {"target": "replace", "export": "replace"})
     assert "sandboxName" in preview.step_keys()["target"], preview.step_keys()
-    up = project.run("up")
-    assert up.ok, up.text()
-    assert up.steps() == moved, up.steps()
     assert sandbox.state("prod") == {"datasets": {}, "jobs": {}}
     assert len(sandbox.state("dev")["jobs"]) == 1 and job_id not in sandbox.state("dev")["jobs"]
     assert str(project.outputs()["exportJobId"]) in sandbox.state("dev")["jobs"]
@@ -195,14 +195,8 @@ def test_a_new_organization_replaces_the_provider_and_every_object_the_old_one_d
     assert project.run("up").ok
     old_org, new_org = sandbox.env["AEP_ORG_ID"], "NEWORG00000000000000000@AdobeOrg"
     project.config("aep:orgId", new_org)
-    preview = project.run("preview")
-    assert preview.ok, preview.text()
-    moved = {"target": "replace", "export": "replace"}
-    assert preview.steps() == moved, preview.steps()
     since = len(sandbox.app.request_log)
-    up = project.run("up")
-    assert up.ok, up.text()
-    assert up.steps() == moved, up.steps()
+    previewed_then_done(project, {"target": "replace", "export": "replace"})
     calls = [e for e in sandbox.app.request_log[since:] if e["path"].startswith("/data/")]
     assert {e["org"] for e in calls if e["method"] == "POST"} == {new_org}
     deletes = [e for e in calls if e["method"] == "DELETE"]

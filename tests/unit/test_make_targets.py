@@ -11,12 +11,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _dry_run(target: str, tmp_path: Path) -> str:
+def _dry_run(target: str, tmp_path: Path, *variables: str) -> str:
+    """What ``make -n target VAR=value...`` would run."""
     if shutil.which("make") is None:
         pytest.skip("GNU make is not installed (apt-get install make)")
     venv = tmp_path / "venv"
     result = subprocess.run(
-        ["make", "-n", target, f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "-n", target, *variables, f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 
@@ -30,14 +35,7 @@ def test_demo_installs_the_package_with_the_sandbox_and_data_extras_only(tmp_pat
 def test_plugin_writes_dist_and_takes_a_download_server(tmp_path: Path) -> None:
     out = _dry_run("plugin", tmp_path)
     assert "scripts/plugin.py --out dist" in out and "--server" not in out
-    venv = tmp_path / "venv"
-    server = subprocess.run(
-        ["make", "-n", "plugin", "PLUGIN_SERVER=https://example.test/aep", f"VENV={venv}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    server = _dry_run("plugin", tmp_path, "PLUGIN_SERVER=https://example.test/aep")
     assert "scripts/plugin.py --out dist --server 'https://example.test/aep'" in server
 
 
@@ -45,14 +43,7 @@ def test_sdks_write_the_schema_they_are_made_from_and_take_the_same_server(tmp_p
     out = _dry_run("sdks", tmp_path)
     assert "> sdk/schema.json" in out and 'aep-sdkgen" sdk/schema.json sdk' in out
     assert "AEP_PULUMI_PLUGIN_SERVER" not in out
-    venv = tmp_path / "venv"
-    server = subprocess.run(
-        ["make", "-n", "sdks", "PLUGIN_SERVER=https://example.test/aep", f"VENV={venv}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    server = _dry_run("sdks", tmp_path, "PLUGIN_SERVER=https://example.test/aep")
     assert "AEP_PULUMI_PLUGIN_SERVER='https://example.test/aep'" in server
 
 
@@ -64,14 +55,7 @@ def test_bench_and_reliability_leave_the_docs_alone(target: str, tmp_path: Path)
 
 def test_bench_is_quick_unless_asked_for_the_full_run(tmp_path: Path) -> None:
     assert "--full" not in _dry_run("bench", tmp_path)
-    venv = tmp_path / "venv"
-    full = subprocess.run(
-        ["make", "-n", "bench", "FULL=1", f"VENV={venv}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    full = _dry_run("bench", tmp_path, "FULL=1")
     assert "benchmarks/run.py --full" in full
 
 
