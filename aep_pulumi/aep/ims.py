@@ -15,14 +15,9 @@ from typing import Protocol
 import requests
 from pydantic import ValidationError
 
-from ..errors import (
-    AepAuthError,
-    AepConnectionError,
-    AepResponseError,
-    error_from_response,
-    response_json,
-)
+from ..errors import AepAuthError, AepConnectionError, AepResponseError
 from .clock import ServerClock
+from .error_bodies import error_from_response, response_json
 from .models import TokenResponse
 from .retries import RETRYABLE_STATUS, Backoff
 

@@ -29,12 +29,11 @@ from ..errors import (
     AepConnectionError,
     AepResponseError,
     AepServerError,
-    error_from_response,
-    response_json,
 )
 from ..settings import AepSettings
 from ..version import __version__
 from .clock import ServerClock
+from .error_bodies import error_from_response, response_json
 from .ims import TokenSource
 from .retries import RETRYABLE_STATUS, Backoff, request_was_never_sent
 
