@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import requests
 
-from .aep.data_access import ExportFile, ExportPart
-from .errors import AepConnectionError, AepError, AepServerError, AepThrottledError
+from ..aep.data_access import ExportFile, ExportPart
+from ..errors import AepConnectionError, AepError, AepServerError, AepThrottledError
 
 if TYPE_CHECKING:
-    from .aep.client import AepClient
+    from ..aep.client import AepClient
 
 __all__ = [
     "DownloadReport",

@@ -139,7 +139,7 @@ def _jobs(client: Any, args: argparse.Namespace) -> int:
 
 
 def _table(records: list[dict[str, Any]], width: int = 32) -> str:
-    from .exports import flatten
+    from .downloader import flatten
 
     rows = [flatten(r) for r in records]
     columns: list[str] = []
@@ -161,17 +161,17 @@ def run(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = _parser().parse_args(argv)
     if args.command in ("download", "head"):
-        from . import extras
+        from .. import extras
 
         absent = extras.missing("data")
         if absent:
             what = f"aep-export {args.command}"
             print(f"aep-export: {extras.message(what, 'data', absent)}", file=sys.stderr)
             return 2
-    from .aep.client import AepClient
-    from .errors import AepConfigError, AepError
-    from .exports import Downloader, list_export_files, read_records
-    from .settings import AepSettings
+    from ..aep.client import AepClient
+    from ..errors import AepConfigError, AepError
+    from ..settings import AepSettings
+    from .downloader import Downloader, list_export_files, read_records
 
     sandbox = args.sandbox
     if sandbox is not None and (not sandbox.strip() or sandbox != sandbox.lower()):
@@ -191,7 +191,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.command == "files":
             files = list_export_files(client, [args.batch_id], sandbox=args.sandbox)
             if args.json:
-                from .core.files import files_output
+                from ..core.files import files_output
 
                 print(json.dumps(files_output(files), indent=2))
                 return 0
@@ -222,7 +222,7 @@ def run(argv: list[str] | None = None) -> int:
             print(f"aep-export: batch {args.batch_id} holds no files", file=sys.stderr)
             return 1
         with tempfile.TemporaryDirectory(prefix="aep-export-") as scratch:
-            from .exports import ExportFile
+            from .downloader import ExportFile
 
             file, part = first[0]
             single = ExportFile(file.batch_id, file.file_id, file.records, file.size, [part])
