@@ -90,7 +90,7 @@ bench: install
 
 # The one target that rewrites docs/resources.md's reference tables, from the core's schema.
 reference: install-runtime
-	$(BIN)/python -m aep_pulumi.reference --write
+	$(BIN)/python scripts/reference.py --write
 
 # The one target that rewrites tracked files: the tables of docs/reliability.md and
 # docs/performance.md, from a finished `make reliability` and `make bench FULL=1` (each refuses

@@ -353,7 +353,7 @@ def download(megabytes_per_part: int) -> dict[str, float]:
                 "import sys, time\n"
                 "from pathlib import Path\n"
                 "from aep_pulumi import AepClient, AepSettings\n"
-                "from aep_pulumi.exports import Downloader, list_export_files\n"
+                "from aep_pulumi.cli.downloader import Downloader, list_export_files\n"
                 "client = AepClient(AepSettings.load({}))\n"
                 "files = list_export_files(client, [sys.argv[1]])\n"
                 "started = time.monotonic()\n"

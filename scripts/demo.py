@@ -30,7 +30,7 @@ def show_export(env: dict[str, str], batch_id: str) -> None:
     """The export's Parquet files (Data Access API), downloaded, and its first records."""
     import tempfile
 
-    from aep_pulumi.exports import Downloader, read_records
+    from aep_pulumi.cli.downloader import Downloader, read_records
 
     client = AepClient(AepSettings.load({}, env))
     with tempfile.TemporaryDirectory(prefix="aep-demo-") as scratch:

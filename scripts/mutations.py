@@ -44,8 +44,8 @@ MUTATIONS = [
     (
         "IMS not retried",
         "aep_pulumi/aep/ims.py",
-        "        self._max_retries = max_retries\n",
-        "        self._max_retries = 0\n",
+        "            session, max_retries=max_retries, sleep=sleep, backoff=backoff, clock=server_clock\n",
+        "            session, max_retries=0, sleep=sleep, backoff=backoff, clock=server_clock\n",
         [
             T + "test_an_ims_503_at_the_first_token_is_retried",
             T + "test_an_ims_503_during_a_token_renewal_does_not_end_the_export",

@@ -57,7 +57,7 @@ def run_pytest_in(folder: Path, name: str, code: str) -> subprocess.CompletedPro
 def run_export_cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """``aep-export`` with exactly ``env``."""
     return subprocess.run(
-        [sys.executable, "-m", "aep_pulumi.export_cli", *args],
+        [sys.executable, "-m", "aep_pulumi.cli.export", *args],
         env=dict(env),
         capture_output=True,
         text=True,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import AepNotFoundError, AepResponseError, response_json
+from ..errors import AepNotFoundError, AepResponseError
+from .error_bodies import response_json
 from .ids import dataset_id_from_ref, path_object_id
 from .models import DatasetCreateRequest, DatasetRecord, parse_model
 from .transport import Transport

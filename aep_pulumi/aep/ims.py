@@ -15,18 +15,19 @@ from typing import Protocol
 import requests
 from pydantic import ValidationError
 
-from ..errors import (
-    AepAuthError,
-    AepConnectionError,
-    AepResponseError,
-    error_from_response,
-    response_json,
-)
+from ..errors import AepAuthError, AepHttpError, AepResponseError
 from .clock import ServerClock
+from .error_bodies import response_json
 from .models import TokenResponse
-from .retries import RETRYABLE_STATUS, Backoff
+from .retries import Backoff
+from .transport import RetryPolicy, Sender
 
 IMS_TOKEN_PATH = "/ims/token/v3"
+# A token request is a read as far as retries go (IMS issues a new token each time); the form
+# body holds the secret, so no message ever quotes it (only the exception's class name).
+IMS_TOKEN_POLICY = RetryPolicy(
+    repeatable=True, unreachable="could not reach IMS after {attempts} attempts: {error}"
+)
 
 
 class TokenSource(Protocol):
@@ -80,21 +81,24 @@ class ImsClientCredentials:
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._session = session
-        self._url = ims_endpoint.rstrip("/") + IMS_TOKEN_PATH
+        self._base = ims_endpoint.rstrip("/")
         self._client_id = client_id
         self._client_secret = client_secret
         self._scopes = scopes
         self._timeout = timeout
         self._clock = clock
-        self._server_clock = server_clock
-        self._max_retries = max_retries
-        self._backoff = backoff or Backoff()
-        self._sleep = sleep
+        # The transport's retry loop, with its own count (IMS is not in AEP's request count).
+        self._sender = Sender(
+            session, max_retries=max_retries, sleep=sleep, backoff=backoff, clock=server_clock
+        )
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0
-        self.fetch_count = 0
+
+    @property
+    def fetch_count(self) -> int:
+        """IMS answers received so far (any status)."""
+        return self._sender.answers
 
     def __repr__(self) -> str:
         return f"ImsClientCredentials(client_id={self._client_id!r}, secret=<redacted>)"
@@ -113,7 +117,8 @@ class ImsClientCredentials:
             return True
 
     def _post(self) -> requests.Response:
-        """The token request, retried like a read; the last failure raises."""
+        """The token request, retried like a read (:data:`IMS_TOKEN_POLICY`); a 4xx other than
+        429 is a refusal of the credentials, and raises :class:`~aep_pulumi.errors.AepAuthError`."""
         operation = "IMS token request"
         data = {
             "grant_type": "client_credentials",
@@ -121,48 +126,31 @@ class ImsClientCredentials:
             "client_secret": self._client_secret,
             "scope": self._scopes,
         }
-        attempt = 0
-        while True:
-            sent = time.time()
-            try:
-                response = self._session.post(self._url, data=data, timeout=self._timeout)
-            except requests.RequestException as exc:
-                if attempt < self._max_retries:
-                    self._sleep(self._backoff.delay(attempt))
-                    attempt += 1
-                    continue
-                # The exception text holds only host/port information, never the form body.
-                raise AepConnectionError(
-                    f"could not reach IMS after {attempt + 1} attempts: {type(exc).__name__}",
-                    operation=operation,
-                ) from None
-            if self._server_clock is not None:
-                self._server_clock.note(response.headers.get("Date"), sent, time.time())
-            self.fetch_count += 1
-            if response.status_code in RETRYABLE_STATUS and attempt < self._max_retries:
-                self._sleep(self._backoff.delay(attempt, response))
-                attempt += 1
-                continue
-            return response
-
-    def _fetch(self) -> None:
-        operation = "IMS token request"
-        response = self._post()
-        if response.status_code >= 400:
-            error = error_from_response(response, operation)
-            # 5xx and 429 after every retry are an outage, not a refusal of the credentials.
-            cls = (
-                AepAuthError
-                if response.status_code < 500 and response.status_code != 429
-                else type(error)
+        try:
+            return self._sender.send(
+                "POST",
+                self._base,
+                IMS_TOKEN_PATH,
+                operation=operation,
+                policy=IMS_TOKEN_POLICY,
+                timeout=self._timeout,
+                data=data,
             )
-            raise cls(
+        except AepHttpError as error:
+            # 5xx and 429 after every retry are an outage, not a refusal of the credentials.
+            if error.status is None or error.status >= 500 or error.status == 429:
+                raise
+            raise AepAuthError(
                 error.message,
                 status=error.status,
                 code=error.code,
                 request_id=error.request_id,
                 operation=operation,
-            )
+            ) from None
+
+    def _fetch(self) -> None:
+        operation = "IMS token request"
+        response = self._post()
         try:
             parsed = TokenResponse.model_validate(response_json(response))
         except ValidationError:

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
-from ..errors import response_json
+from .error_bodies import response_json
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # The longest wait AEP may ask for that we honour as it is.

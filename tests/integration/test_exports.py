@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from aep_pulumi.aep.client import AepClient
+from aep_pulumi.cli.downloader import Downloader, list_export_files, read_records
 from aep_pulumi.errors import AepError
-from aep_pulumi.exports import Downloader, list_export_files, read_records
 from aep_pulumi.sandbox import SandboxServer, ScriptedFault
 from aep_pulumi.sandbox.population import export_records
 from aep_pulumi.testing import SandboxHandle, make_app, provider_host_for, sandbox_env
@@ -239,8 +239,8 @@ def test_downloader_memory_stays_bounded(tmp_path: Path) -> None:
             outs = _export(host, report_files=False)
         script = (
             "import sys\n"
-            "from aep_pulumi.export_cli import run\n"
-            "import aep_pulumi.aep.client, aep_pulumi.exports, tqdm  # loaded before the baseline\n"
+            "from aep_pulumi.cli.export import run\n"
+            "import aep_pulumi.aep.client, aep_pulumi.cli.downloader, tqdm  # loaded before the baseline\n"
             "base = int([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])\n"
             "run(['download', sys.argv[1], '--out', sys.argv[2], '--no-progress'])\n"
             "print((int([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]) - base) // 1024)\n"

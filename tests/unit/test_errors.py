@@ -4,14 +4,13 @@ import pytest
 import requests
 import responses
 
+from aep_pulumi.aep.error_bodies import error_from_response, parse_error_body
 from aep_pulumi.errors import (
     AepAuthError,
     AepBadRequestError,
     AepNotFoundError,
     AepServerError,
     AepThrottledError,
-    error_from_response,
-    parse_error_body,
 )
 
 
@@ -96,7 +95,7 @@ def test_html_error_pages_do_not_flood_the_message() -> None:
 
 
 def test_ims_oauth_errors_carry_their_code() -> None:
-    from aep_pulumi.errors import parse_error_body
+    from aep_pulumi.aep.error_bodies import parse_error_body
 
     body = {"error": "invalid_client", "error_description": "invalid client_id or client_secret"}
     assert parse_error_body(body) == ("invalid_client", "invalid client_id or client_secret", None)

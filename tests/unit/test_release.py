@@ -204,7 +204,7 @@ def test_dev_holds_every_extra() -> None:
 def test_aep_export_names_the_data_extra_when_it_is_missing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from aep_pulumi import export_cli
+    from aep_pulumi.cli import export as export_cli
 
     monkeypatch.setattr(extras, "missing", lambda extra: ["pyarrow"] if extra == "data" else [])
     assert export_cli.run(["head", "batch1"]) == 2

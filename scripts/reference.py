@@ -1,8 +1,8 @@
 """The resource reference of ``docs/resources.md``, written from the core's one description of
 each resource (:mod:`aep_pulumi.core.schema`), so the manual cannot drift from the code.
 
-    python -m aep_pulumi.reference            # print it
-    python -m aep_pulumi.reference --write    # rewrite its blocks in docs/resources.md (`make reference`)
+    python scripts/reference.py            # print it
+    python scripts/reference.py --write    # rewrite its blocks in docs/resources.md (`make reference`)
 
 Each resource gets a table of inputs (the Python name, the name in YAML, TypeScript and Go, the
 type, the default, what a change does) and one of outputs; object types get their own.
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .core.schema import FUNCTIONS, RESOURCES, TYPES, Prop, camel
+from aep_pulumi.core.schema import FUNCTIONS, RESOURCES, TYPES, Prop, camel
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "resources.md"
 PREFIX = "reference"
