@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -201,10 +202,12 @@ def serve(argv: list[str]) -> None:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
-    try:
-        server.wait_for_termination()
-    except KeyboardInterrupt:  # how the engine ends a language host
-        server.stop(None)
+    # The engine ends a language host with an interrupt, then kills it if it is still there a
+    # moment later; a host that spends that moment tearing Python down makes the kill fail
+    # (`closing language plugin "python": os: process already finished`, seen on a busy
+    # machine). Nothing is left to save here: leave at once.
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+    server.wait_for_termination()
 
 
 def launcher(folder: Path) -> Path:
