@@ -89,7 +89,9 @@ class ExportWaitCore(ResourceCore):
         outs: dict[str, Any] = {key: inputs.get(key) for key in WAIT_INPUTS}
         outs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
         outs.update(_summary(outcome))
-        outs["files"] = listings.collect(outs["batch_ids"]) if listings is not None else None
+        outs["files"] = (
+            listings.collect(self.ctx, outs["batch_ids"]) if listings is not None else None
+        )
         return outs
 
     def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
@@ -101,7 +103,9 @@ class ExportWaitCore(ResourceCore):
         self.ctx.log.info(f"waiting for {len(job_ids)} export job(s) with one poller")
         # Files are listed as jobs finish, while the wait goes on for the others.
         listings = (
-            FileListings(self.ctx, sandbox) if inputs.get("report_files") is not False else None
+            FileListings(sandbox, self.ctx.requests_at_once)
+            if inputs.get("report_files") is not False
+            else None
         )
         try:
             outcome = self._wait(inputs, job_ids, sandbox, listings)
@@ -131,7 +135,9 @@ class ExportWaitCore(ResourceCore):
             sandbox=sandbox,
             timeout=float(inputs["timeout_seconds"]),
             on_succeeded=(
-                (lambda job: listings.start(job.id, job.batch_id)) if listings is not None else None
+                (lambda job: listings.start(self.ctx, job.id, job.batch_id))
+                if listings is not None
+                else None
             ),
         )
         self._judge_missing(outcome, sandbox)

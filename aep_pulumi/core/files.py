@@ -51,37 +51,36 @@ class FileListings:
     """Each job's ``files``, listed in the background from the moment a wait sees the job
     SUCCEEDED, so that the listings of many jobs overlap the wait for the last ones instead of
     following it. :meth:`collect` gives them all (``None``, with a warning, when any cannot be
-    listed)."""
+    listed). It holds the listings in flight; each call that lists takes the context."""
 
-    def __init__(self, ctx: Context, sandbox: str) -> None:
-        self.ctx = ctx
+    def __init__(self, sandbox: str, at_once: int | None = None) -> None:
         self.sandbox = sandbox
         self._pool = ThreadPoolExecutor(
-            max_workers=ctx.requests_at_once or FILE_LISTINGS_AT_ONCE,
+            max_workers=at_once or FILE_LISTINGS_AT_ONCE,
             thread_name_prefix="aep-files",
         )
         self._listed: dict[str, Future[list[ExportFile]]] = {}
 
-    def start(self, job_id: Any, batch_id: str | None) -> None:
+    def start(self, ctx: Context, job_id: Any, batch_id: str | None) -> None:
         """List ``job_id``'s files now, in the background (once)."""
         key = str(job_id)
         if batch_id and key not in self._listed:
             self._listed[key] = self._pool.submit(
-                self.ctx.client().export_files, [batch_id], sandbox=self.sandbox
+                ctx.client().export_files, [batch_id], sandbox=self.sandbox
             )
 
-    def collect(self, batch_ids: Mapping[str, Any]) -> dict[str, Any] | None:
+    def collect(self, ctx: Context, batch_ids: Mapping[str, Any]) -> dict[str, Any] | None:
         """Every job's files (``batch_ids``: job id -> batch id), those not started yet too."""
         try:
             for job_id, batch_id in batch_ids.items():
-                self.start(job_id, batch_id)
+                self.start(ctx, job_id, batch_id)
             return {
                 job_id: files_output(self._listed[str(job_id)].result())
                 for job_id, batch_id in batch_ids.items()
                 if batch_id
             }
         except AepError as exc:
-            self.ctx.log.warn(f"the exports SUCCEEDED but their files could not be listed: {exc}")
+            ctx.log.warn(f"the exports SUCCEEDED but their files could not be listed: {exc}")
             return None
         finally:
             self.close()
@@ -94,4 +93,4 @@ class FileListings:
 def files_by_job(ctx: Context, batch_ids: Mapping[str, Any], sandbox: str) -> dict[str, Any] | None:
     """Each job's ``files`` (``batch_ids``: job id -> batch id), a few listings at once; ``None``
     (with a warning) when any cannot be listed."""
-    return FileListings(ctx, sandbox).collect(batch_ids)
+    return FileListings(sandbox, ctx.requests_at_once).collect(ctx, batch_ids)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import AepError
 from ..context import Context
-from .claims import DatasetClaims
+from .claims import ClaimedDataset, claim_job, claim_jobs, claim_tags_now, holds_claim
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,16 +42,15 @@ class ClaimKeeper:
         self.ctx = ctx
         self.clock = clock
         self._cond = threading.Condition()
-        self._mine: dict[tuple[str, str], Mine] = {}
+        self._mine: dict[ClaimedDataset, Mine] = {}
         # Claims of creates that did not wait, to be written (in one PATCH per dataset).
-        self._queued: dict[tuple[str, str], Mine] = {}
-        self._due: dict[tuple[str, str], tuple[float, int]] = {}
+        self._queued: dict[ClaimedDataset, Mine] = {}
+        self._due: dict[ClaimedDataset, tuple[float, int]] = {}
         self._busy = 0
         self._thread: threading.Thread | None = None
 
-    def written(self, sandbox: str, dataset_id: str, job_id: int, owner: str, request: str) -> None:
+    def written(self, key: ClaimedDataset, job_id: int, owner: str, request: str) -> None:
         """A claim just read back: look at its dataset again after :data:`SETTLE` seconds."""
-        key = (sandbox, dataset_id)
         with self._cond:
             self._mine.setdefault(key, {})[int(job_id)] = (owner, request)
             due, looks = self._due.get(key, (0.0, 0))
@@ -59,10 +58,9 @@ class ClaimKeeper:
             self._start()
             self._cond.notify_all()
 
-    def queue(self, sandbox: str, dataset_id: str, job_id: int, owner: str, request: str) -> None:
+    def queue(self, key: ClaimedDataset, job_id: int, owner: str, request: str) -> None:
         """A claim to write soon, with the others queued on the dataset by then (a create that
         does not wait holds its thread for its POST only; the state holds its job)."""
-        key = (sandbox, dataset_id)
         with self._cond:
             self._queued.setdefault(key, {})[int(job_id)] = (owner, request)
             due, looks = self._due.get(key, (float("inf"), 0))
@@ -75,11 +73,11 @@ class ClaimKeeper:
             self._thread = threading.Thread(target=self._run, name="claim-keeper", daemon=True)
             self._thread.start()
 
-    def forget(self, sandbox: str, dataset_id: str, job_id: int) -> None:
+    def forget(self, key: ClaimedDataset, job_id: int) -> None:
         """A claim released on purpose is not written back."""
         with self._cond:
-            self._mine.get((sandbox, dataset_id), {}).pop(int(job_id), None)
-            self._queued.get((sandbox, dataset_id), {}).pop(int(job_id), None)
+            self._mine.get(key, {}).pop(int(job_id), None)
+            self._queued.get(key, {}).pop(int(job_id), None)
 
     def settle(self, timeout: float = 30.0) -> bool:
         """Wait until every queued claim is written and every dataset has been looked at
@@ -93,7 +91,7 @@ class ClaimKeeper:
                 self._cond.wait(min(left, 0.5))
         return True
 
-    def _next(self) -> tuple[tuple[str, str], int, Mine, Mine]:
+    def _next(self) -> tuple[ClaimedDataset, int, Mine, Mine]:
         with self._cond:
             while True:
                 now = self.clock()
@@ -119,22 +117,24 @@ class ClaimKeeper:
                         self._due[key] = (self.clock() + SETTLE, looks + 1)
                     self._cond.notify_all()
 
-    def _write(self, key: tuple[str, str], queued: Mine) -> bool:
+    def _write(self, key: ClaimedDataset, queued: Mine) -> bool:
         """Write the queued claims of one dataset (read back, then looked at again later);
         whether any must be tried again."""
-        store = DatasetClaims(self.ctx, *key)
         try:
             # Not read back at once: the keeper's look SETTLE seconds later is the read-back
             # (one GET per dataset instead of two; until it, the state holds the jobs).
-            failed = store.claim_many(
-                [(j, owner, request) for j, (owner, request) in queued.items()], read_back=False
+            failed = claim_jobs(
+                self.ctx,
+                key,
+                [(j, owner, request) for j, (owner, request) in queued.items()],
+                read_back=False,
             )
         except AepError as exc:
             failed = str(exc)
         if failed is None:
             return False
         self.ctx.log.warn(
-            f"claims of export job(s) {', '.join(map(str, sorted(queued)))} on dataset {key[1]} "
+            f"claims of export job(s) {', '.join(map(str, sorted(queued)))} on dataset {key.dataset_id} "
             f"could not be written yet ({failed}); trying again (the stack's state holds them)"
         )
         with self._cond:
@@ -142,25 +142,28 @@ class ClaimKeeper:
                 self._mine.setdefault(key, {})[job_id] = entry
         return True
 
-    def _look(self, key: tuple[str, str], mine: Mine) -> bool:
+    def _look(self, key: ClaimedDataset, mine: Mine) -> bool:
         """Read one dataset's claims and write back this process's vanished ones."""
-        store = DatasetClaims(self.ctx, *key)
         try:
-            tags = store.tags()
+            tags = claim_tags_now(self.ctx, key)
         except AepError as exc:
-            self.ctx.log.warn(f"{exc}; the claims on dataset {key[1]} are looked at again later")
+            self.ctx.log.warn(
+                f"{exc}; the claims on dataset {key.dataset_id} are looked at again later"
+            )
             return True
         lost = [
-            j for j, (owner, request) in mine.items() if not store.holds(tags, j, owner, request)
+            j
+            for j, (owner, request) in mine.items()
+            if not holds_claim(self.ctx, tags, j, owner, request)
         ]
         for job_id in lost:
             owner, request = mine[job_id]
             self.ctx.log.warn(
-                f"the claim of export job {job_id} on dataset {key[1]} vanished after it was read "
+                f"the claim of export job {job_id} on dataset {key.dataset_id} vanished after it was read "
                 "back (another PATCH of the dataset undid it); writing it again"
             )
             try:
-                store.claim(job_id, owner, request)
+                claim_job(self.ctx, key, job_id, owner, request)
             except AepError as exc:
                 self.ctx.log.warn(f"writing it again failed: {exc}")
         return bool(lost)

@@ -30,7 +30,7 @@ from ...errors import (
 from ..context import Context
 from ..resource import GONE, ReadOutcome
 from ..values import without_internal
-from .claims import DatasetClaims
+from .claims import ClaimedDataset, release_claim
 from .state import describe_job_errors, job_outputs
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def discard(ctx: Context, job_id: int, sandbox: str, dataset_id: str | None) -> 
     except AepError as exc:
         return f"cancelling it failed too ({exc}); job {job_id} may still exist in AEP"
     if dataset_id:
-        DatasetClaims(ctx, sandbox, dataset_id).release(job_id)
+        release_claim(ctx, ClaimedDataset(sandbox, dataset_id), job_id)
     return f"job {job_id} was cancelled and deleted in AEP"
 
 
@@ -138,76 +138,86 @@ def final_look(ctx: Context, sandbox: str, job: ExportJob) -> tuple[ExportJob | 
     return None, f"{looked}, and its batch is {told}"
 
 
-@dataclass
-class Ending:
-    """The end of one create's job, when the create did not see it end (or cannot claim it).
+@dataclass(frozen=True)
+class UnseenEnd:
+    """Where one create's job lives, for the end of a job the create did not see end (or
+    cannot claim). ``state_of`` gives the state a front door that records partial state
+    keeps."""
 
-    ``state_of`` gives the state a front door that records partial state keeps."""
-
-    ctx: Context
     sandbox: str
     dataset_id: str
     state_of: Callable[[ExportJob], dict[str, Any]]
 
-    def left_unseen(self, job: ExportJob, why: str, *, claimed: bool = True) -> AepError:
-        """A job whose end was not seen is kept: the native door holds it in the stack
-        (partial state); the dynamic door fails naming it, and its claim stays, so the next
-        `pulumi up` adopts it instead of exporting again."""
-        message = (
-            f"{why}; export job {job.id} was left as it is in AEP (its end was not seen, so it "
-            "was not cancelled)"
+
+def left_unseen(
+    ctx: Context, end: UnseenEnd, job: ExportJob, why: str, *, claimed: bool = True
+) -> AepError:
+    """A job whose end was not seen is kept: the native door holds it in the stack (partial
+    state); the dynamic door fails naming it, and its claim stays, so the next `pulumi up`
+    adopts it instead of exporting again."""
+    message = (
+        f"{why}; export job {job.id} was left as it is in AEP (its end was not seen, so it "
+        "was not cancelled)"
+    )
+    if ctx.partial_state:
+        return AepPartialState(
+            f"{message}: the stack holds it and the next `pulumi up` waits for it",
+            object_id=str(job.id),
+            state=end.state_of(job),
         )
-        if self.ctx.partial_state:
-            return AepPartialState(
-                f"{message}: the stack holds it and the next `pulumi up` waits for it",
-                object_id=str(job.id),
-                state=self.state_of(job),
-            )
-        if claimed:
-            return AepError(
-                f"{message}: its claim on dataset {self.dataset_id} stays, so the next "
-                "`pulumi up` adopts it instead of exporting again",
-                operation="create export job",
-            )
+    if claimed:
         return AepError(
-            f"{message}: it is not claimed, so the next `pulumi up` cannot know it is this "
-            f"resource's. Adopt it by id (`ProfileExportJob.get(name, '{job.id}')`) or cancel "
-            f"it (DELETE /data/core/ups/export/jobs/{job.id}) before running `pulumi up` again",
+            f"{message}: its claim on dataset {end.dataset_id} stays, so the next "
+            "`pulumi up` adopts it instead of exporting again",
             operation="create export job",
         )
+    return AepError(
+        f"{message}: it is not claimed, so the next `pulumi up` cannot know it is this "
+        f"resource's. Adopt it by id (`ProfileExportJob.get(name, '{job.id}')`) or cancel "
+        f"it (DELETE /data/core/ups/export/jobs/{job.id}) before running `pulumi up` again",
+        operation="create export job",
+    )
 
-    def settle(self, job: ExportJob, why: str, hint: str = "") -> ExportJob:
-        """The wait ended without seeing the job end: look once more. SUCCEEDED: the create
-        succeeds (returned); FAILED or seen running: cancelled and its claim released; not
-        seen: kept (:meth:`left_unseen`)."""
-        now, seen = final_look(self.ctx, self.sandbox, job)
-        if now is None:
-            raise self.left_unseen(job, f"{why}; {seen}")
-        if now.status == STATUS_SUCCEEDED:
-            self.ctx.log.warn(f"{why}; {seen}: it finished late, and the create succeeds")
-            return now
-        cleanup = discard(self.ctx, job.id, self.sandbox, self.dataset_id)
-        if now.status == STATUS_FAILED:
-            raise AepJobFailedError(
-                f"export job {job.id} FAILED: {describe_job_errors(now)}; {cleanup}",
-                request_id=now.request_id,
-            )
-        raise AepWaitTimeoutError(f"{why}; {seen}; {cleanup}{hint}")
 
-    def unclaimed(self, job: ExportJob, exc: AepClaimsError) -> ExportJob:
-        """A job submitted whose claim cannot be written: nothing would stop the next `up`
-        from exporting it again, so it does not run on unprotected: cancelled when seen
-        running, kept when it already SUCCEEDED (the state holds it), named when unreadable."""
-        try:
-            now = self.ctx.client().get_export_job(job.id, sandbox=self.sandbox)
-        except AepError as read_error:
-            raise self.left_unseen(
-                job,
-                f"{exc.message}, and reading the job failed too ({read_error})",
-                claimed=False,
-            ) from None
-        if now.status == STATUS_SUCCEEDED:
-            self.ctx.log.warn(f"{exc.message}; export job {job.id} has already SUCCEEDED: kept")
-            return now
-        cleanup = discard(self.ctx, job.id, self.sandbox, self.dataset_id)
-        raise exc.with_message(f"{exc.message}; export job {job.id} was {now.status}: {cleanup}")
+def settle_unseen(
+    ctx: Context, end: UnseenEnd, job: ExportJob, why: str, hint: str = ""
+) -> ExportJob:
+    """The wait ended without seeing the job end: look once more. SUCCEEDED: the create
+    succeeds (returned); FAILED or seen running: cancelled and its claim released; not seen:
+    kept (:func:`left_unseen`)."""
+    now, seen = final_look(ctx, end.sandbox, job)
+    if now is None:
+        raise left_unseen(ctx, end, job, f"{why}; {seen}")
+    if now.status == STATUS_SUCCEEDED:
+        ctx.log.warn(f"{why}; {seen}: it finished late, and the create succeeds")
+        return now
+    cleanup = discard(ctx, job.id, end.sandbox, end.dataset_id)
+    if now.status == STATUS_FAILED:
+        raise AepJobFailedError(
+            f"export job {job.id} FAILED: {describe_job_errors(now)}; {cleanup}",
+            request_id=now.request_id,
+        )
+    raise AepWaitTimeoutError(f"{why}; {seen}; {cleanup}{hint}")
+
+
+def settle_unclaimed(
+    ctx: Context, end: UnseenEnd, job: ExportJob, exc: AepClaimsError
+) -> ExportJob:
+    """A job submitted whose claim cannot be written: nothing would stop the next `up` from
+    exporting it again, so it does not run on unprotected: cancelled when seen running, kept
+    when it already SUCCEEDED (the state holds it), named when unreadable."""
+    try:
+        now = ctx.client().get_export_job(job.id, sandbox=end.sandbox)
+    except AepError as read_error:
+        raise left_unseen(
+            ctx,
+            end,
+            job,
+            f"{exc.message}, and reading the job failed too ({read_error})",
+            claimed=False,
+        ) from None
+    if now.status == STATUS_SUCCEEDED:
+        ctx.log.warn(f"{exc.message}; export job {job.id} has already SUCCEEDED: kept")
+        return now
+    cleanup = discard(ctx, job.id, end.sandbox, end.dataset_id)
+    raise exc.with_message(f"{exc.message}; export job {job.id} was {now.status}: {cleanup}")

@@ -39,8 +39,24 @@ from ..schema import EXPORT_JOB
 from ..values import changed_keys, without_internal
 from ..waiter import WaitOutcome, wait_for_jobs
 from .claim_keeper import keeper
-from .claims import DatasetClaims, identity_of_owner_input, request_fingerprint
-from .ending import Ending, discard, judge_forgotten, judged_batches
+from .claims import (
+    ClaimedDataset,
+    claim_job,
+    claims_required,
+    ensure_claims_writable,
+    identity_of_owner_input,
+    release_claim,
+    request_fingerprint,
+    verify_claim,
+)
+from .ending import (
+    UnseenEnd,
+    discard,
+    judge_forgotten,
+    judged_batches,
+    settle_unclaimed,
+    settle_unseen,
+)
 from .request import job_request
 from .state import (
     MARK,
@@ -146,28 +162,26 @@ class ExportJobCore(ResourceCore):
         adopted = look_before_submit(self.ctx, request)
         if adopted is not None:
             return adopted
-        claims = DatasetClaims(self.ctx, sandbox, request.dataset_id)
-        if (sandbox, request.dataset_id) not in self.ctx.fresh_datasets:
-            claims.ensure_writable()
+        dataset = ClaimedDataset(sandbox, request.dataset_id)
+        if dataset not in self.ctx.fresh_datasets:
+            ensure_claims_writable(self.ctx, dataset)
         job, searched = post(self.ctx, request)
         self.ctx.jobs.claim(sandbox, job.id)
         if searched:
             return job  # the lost-answer search claimed the job it adopted
-        if not inputs["wait_for_completion"] and claims.required:
+        if not inputs["wait_for_completion"] and claims_required(self.ctx):
             # The create returns now and the state holds the job: its claim rides along with
             # the other creates' in the background, read back and looked at again there.
-            keeper(self.ctx).queue(sandbox, request.dataset_id, job.id, owner, request.fingerprint)
+            keeper(self.ctx).queue(dataset, job.id, owner, request.fingerprint)
             return job
         try:
-            claims.claim(job.id, owner, request.fingerprint)
+            claim_job(self.ctx, dataset, job.id, owner, request.fingerprint)
         except AepClaimsError as exc:
-            return self._ending(inputs, sandbox).unclaimed(job, exc)
+            return settle_unclaimed(self.ctx, self._end(inputs, sandbox), job, exc)
         return job
 
-    def _ending(self, inputs: Mapping[str, Any], sandbox: str) -> Ending:
-        return Ending(
-            self.ctx, sandbox, str(inputs["dataset_id"]), lambda job: self._state(inputs, job)
-        )
+    def _end(self, inputs: Mapping[str, Any], sandbox: str) -> UnseenEnd:
+        return UnseenEnd(sandbox, str(inputs["dataset_id"]), lambda job: self._state(inputs, job))
 
     def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
         inputs = self.valid_inputs(props)
@@ -189,7 +203,9 @@ class ExportJobCore(ResourceCore):
                 raise self._kept_running(inputs, job, "cancelled") from None
             raise
         except AepError as exc:
-            final = self._ending(inputs, sandbox).settle(job, f"while waiting: {exc}")
+            final = settle_unseen(
+                self.ctx, self._end(inputs, sandbox), job, f"while waiting: {exc}"
+            )
             return self._succeeded(inputs, final, sandbox, owner)
         final = outcome.jobs[job.id]
         if outcome.timed_out and engine_limit is not None and engine_limit < own_limit:
@@ -197,7 +213,9 @@ class ExportJobCore(ResourceCore):
                 inputs, final, f"the create timed out after {engine_limit:g}s (customTimeouts)"
             )
         if job.id in outcome.missing:
-            final = self._ending(inputs, sandbox).settle(
+            final = settle_unseen(
+                self.ctx,
+                self._end(inputs, sandbox),
                 final,
                 f"export job {job.id} disappeared from AEP while it was {final.status}",
             )
@@ -208,7 +226,9 @@ class ExportJobCore(ResourceCore):
                 request_id=final.request_id,
             )
         elif outcome.timed_out:
-            final = self._ending(inputs, sandbox).settle(
+            final = settle_unseen(
+                self.ctx,
+                self._end(inputs, sandbox),
                 final,
                 f"export job {job.id} was still {final.status} after wait_timeout_seconds="
                 f"{inputs['wait_timeout_seconds']}",
@@ -225,9 +245,8 @@ class ExportJobCore(ResourceCore):
         try:
             keeper(self.ctx).settle()
             request = request_fingerprint(_request_body(inputs), inputs.get("triggers"))
-            DatasetClaims(self.ctx, sandbox, str(inputs["dataset_id"])).verify(
-                final.id, owner, request
-            )
+            dataset = ClaimedDataset(sandbox, str(inputs["dataset_id"]))
+            verify_claim(self.ctx, dataset, final.id, owner, request)
         except AepClaimsError as exc:
             # The export happened and the state will hold it: failing now would only make the
             # next `up` export it again.
@@ -304,8 +323,12 @@ class ExportJobCore(ResourceCore):
         request = olds.get(MARK) or request_fingerprint(_request_body(olds), olds.get("triggers"))
         dataset_id = olds.get("dataset_id")
         if isinstance(dataset_id, str) and dataset_id and job_id_text(id_) is not None:
-            DatasetClaims(self.ctx, sandbox, dataset_id).claim(
-                int(id_), identity_of_owner_input(owner), str(request)
+            claim_job(
+                self.ctx,
+                ClaimedDataset(sandbox, dataset_id),
+                int(id_),
+                identity_of_owner_input(owner),
+                str(request),
             )
             self.ctx.log.info(
                 f"export job {id_}'s claim now names {identity_of_owner_input(owner)}"
@@ -363,4 +386,4 @@ class ExportJobCore(ResourceCore):
         self.ctx.client().cancel_export_job(id_, sandbox=sandbox)
         dataset_id = props.get("dataset_id")
         if isinstance(dataset_id, str) and dataset_id and job_id_text(id_) is not None:
-            DatasetClaims(self.ctx, sandbox, dataset_id).release(int(id_))
+            release_claim(self.ctx, ClaimedDataset(sandbox, dataset_id), int(id_))

@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import AepClaimsError, AepError, AepOwnershipError
 from ..context import Context
-from .claims import Claim, DatasetClaims, LostAnswer, claim_is_owned_by
+from .claims import (
+    Claim,
+    ClaimedDataset,
+    LostAnswer,
+    claim_is_owned_by,
+    claim_job,
+    read_claims,
+    record_lost_answer,
+)
 from .request import JobRequest, Verdict, compare_job
 
 if TYPE_CHECKING:
@@ -186,9 +194,8 @@ def _decide(
     """After the watch: the candidate proven the request's; ``None`` when there is no
     candidate; :class:`AepOwnershipError` naming the candidates when none is proven; an
     :class:`AepError` when the claims cannot be read (nothing is adopted blind)."""
-    store = DatasetClaims(ctx, request.sandbox, request.dataset_id)
     window = window_after(ctx.client(), sent_wall, search_seconds(ctx))
-    claimed, lost_records = store.read()
+    claimed, lost_records = read_claims(ctx, ClaimedDataset(request.sandbox, request.dataset_id))
     found = candidates(ctx, request, window, claimed)
     job = proven(request, found)
     if job is not None:
@@ -223,9 +230,11 @@ def search_lost_job(
 ) -> ExportJob:
     """Record the lost request, watch the listing until the window closes (or the job carrying
     the request's id appears), then decide; the job adopted is claimed."""
-    store = DatasetClaims(ctx, request.sandbox, request.dataset_id)
+    dataset = ClaimedDataset(request.sandbox, request.dataset_id)
     sent_ms = ctx.client().clock.to_server_ms(sent_wall)
-    lost = store.record_lost(request.owner, request.fingerprint, sent_ms, request.key)
+    lost = record_lost_answer(
+        ctx, dataset, request.owner, request.fingerprint, sent_ms, request.key
+    )
     ctx.log.warn(
         f"{exc.operation or 'create export job'}: {exc.message}; watching the job listing "
         f"for up to {search_seconds(ctx):g}s for the job AEP may have made"
@@ -241,7 +250,7 @@ def search_lost_job(
     if job is None:
         raise _not_found(ctx, request, sent_wall, exc, lost) from None
     try:
-        store.claim(job.id, request.owner, request.fingerprint, resolves=lost)
+        claim_job(ctx, dataset, job.id, request.owner, request.fingerprint, resolves=lost)
     except AepClaimsError as claim_error:
         raise claim_error.with_message(
             f"{exc.message}; export job {job.id} carries this request's id, but "

@@ -23,7 +23,7 @@ from ...aep.ids import job_id_text
 from ...errors import AepClaimsError
 from ..context import Context
 from ..values import contains_unknown
-from .claims import DatasetClaims, request_fingerprint
+from .claims import ClaimedDataset, claim_job, read_claims, request_fingerprint
 
 if TYPE_CHECKING:
     from ...aep.models import ExportJob
@@ -153,13 +153,13 @@ def adoption_mark(ctx: Context, sandbox: str, dataset_id: str, job_id: int) -> s
 
     A job nobody claimed is claimed now, so that no stack's search for a lost answer takes it
     for its own. A claims read that fails raises (an unknown claim is not "no claim")."""
-    store = DatasetClaims(ctx, sandbox, dataset_id)
-    claims, _ = store.read()
+    dataset = ClaimedDataset(sandbox, dataset_id)
+    claims, _ = read_claims(ctx, dataset)
     claim = claims.get(job_id)
     if claim is not None:
         return claim.request
     try:
-        store.claim(job_id, ADOPTED_OWNER, "")
+        claim_job(ctx, dataset, job_id, ADOPTED_OWNER, "")
     except AepClaimsError as exc:
         ctx.log.warn(f"{exc.message}; export job {job_id} is adopted unclaimed")
     return ""

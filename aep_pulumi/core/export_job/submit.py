@@ -33,7 +33,19 @@ from ...aep.statuses import STATUS_FAILED
 from ...errors import AepClaimsError, AepError, AepNotFoundError
 from ..context import Context
 from ..resource import submit_once
-from .claims import Claim, DatasetClaims, LostAnswer, claim_is_owned_by, claim_tag
+from .claims import (
+    Claim,
+    ClaimedDataset,
+    LostAnswer,
+    backend_of,
+    claim_is_owned_by,
+    claim_job,
+    claim_tag,
+    claims_seen,
+    forget_lost_answer,
+    read_claims,
+    release_claim_tags,
+)
 from .lost_answer import (
     candidates,
     jobs_since,
@@ -116,7 +128,7 @@ def look_before_submit(ctx: Context, request: JobRequest) -> ExportJob | None:
         return None
     exclude = ctx.jobs.claimed(sandbox) | ctx.held.ids(sandbox)
     twins = [job for job, _, _ in look_alikes(recent, request.api_body, exclude=exclude)]
-    claims, lost = DatasetClaims(ctx, sandbox, dataset_id).seen()
+    claims, lost = claims_seen(ctx, ClaimedDataset(sandbox, dataset_id))
     listed = {job.id: job for job in recent}
     adopted = _claimed_by_me(ctx, request, claims, exclude, listed)
     if adopted is not None:
@@ -186,12 +198,11 @@ def _claimed_by_me(
     """The newest job this resource claimed for this request that no state holds and that
     did not fail. This resource's claims of jobs that are gone or FAILED (and that no state
     holds) are pruned, all in one PATCH."""
-    store = DatasetClaims(ctx, request.sandbox, request.dataset_id)
     mine = sorted(
         (
             c
             for c in claims.values()
-            if claim_is_owned_by(c, request.owner, store.backend) and c.job_id not in exclude
+            if claim_is_owned_by(c, request.owner, backend_of(ctx)) and c.job_id not in exclude
         ),
         key=lambda c: c.job_id,
         reverse=True,
@@ -205,12 +216,12 @@ def _claimed_by_me(
         elif found is None and claim.request == request.fingerprint:
             found = job
     if stale:
-        store.release_tags(stale)
+        release_claim_tags(ctx, ClaimedDataset(request.sandbox, request.dataset_id), stale)
     return found
 
 
 def _is_mine(ctx: Context, request: JobRequest, claim: Claim | LostAnswer | None) -> bool:
-    backend = DatasetClaims(ctx, request.sandbox, request.dataset_id).backend
+    backend = backend_of(ctx)
     return bool(
         claim is not None
         and claim_is_owned_by(claim, request.owner, backend)
@@ -225,9 +236,9 @@ def _settle_lost(
     request's id), forget those that made none once their window closed, and stop on any job
     nobody claims that one of them may have made (never adopted on a guess)."""
     client = ctx.client()
-    store = DatasetClaims(ctx, request.sandbox, request.dataset_id)
+    dataset = ClaimedDataset(request.sandbox, request.dataset_id)
     if lost:
-        claims = store.read()[0]  # fresh: other stacks may have claimed since
+        claims = read_claims(ctx, dataset)[0]  # fresh: other stacks may have claimed since
     adopted: ExportJob | None = None
     for record in sorted(lost, key=lambda x: x.sent_ms):
         sent_wall = (record.sent_ms - (client.clock.offset_ms or 0)) / 1000
@@ -244,7 +255,7 @@ def _settle_lost(
         job = proven(earlier, found)
         if job is not None and adopted is None:
             adopted = job
-            store.claim(adopted.id, request.owner, request.fingerprint, resolves=record)
+            claim_job(ctx, dataset, adopted.id, request.owner, request.fingerprint, resolves=record)
             ctx.log.warn(
                 f"export job {adopted.id} ({adopted.status}) carries the id of a request "
                 "whose answer an earlier `pulumi up` lost; it is adopted instead of "
@@ -253,7 +264,7 @@ def _settle_lost(
         elif found:
             raise unclaimed_look_alikes(found, record)
         else:
-            store.forget_lost(record)
+            forget_lost_answer(ctx, dataset, record)
     return adopted
 
 
@@ -261,7 +272,7 @@ def _warn(
     ctx: Context, request: JobRequest, jobs: list[ExportJob], claims: Mapping[int, Claim]
 ) -> None:
     now = ctx.client().server_now_ms()
-    backend = DatasetClaims(ctx, request.sandbox, request.dataset_id).backend
+    backend = backend_of(ctx)
 
     def described(job: ExportJob) -> str:
         age = f", {max(0, now - job.creation_time) // 60000} min old" if job.creation_time else ""
