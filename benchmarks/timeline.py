@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from run import ENGINE_TUNED, native_program, world
+from engine_scenarios import ENGINE_TUNED, native_program
+from scenarios import world
 
 from aep_pulumi.testing.engine import Workspace, find_engine
 
