@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,3 +173,30 @@ def test_each_core_works_on_its_resources_typed_inputs_and_state(name: str) -> N
     (base,) = core.__orig_bases__
     assert typing.get_args(base) == (inputs, state)
     assert core.stored is stored
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MISSPELT = """
+from aep_pulumi.core.shapes import DatasetInputs, ExportJobState
+
+
+def misspelt(inputs: DatasetInputs, state: ExportJobState) -> object:
+    known = (inputs["name"], state.get("status"), state["batch_id"])
+    return known, inputs["nmae"], state.get("stauts")
+"""
+
+
+def test_mypy_rejects_a_misspelt_key_of_the_typed_inputs_and_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the project's configuration (its plugin checks `.get()` too)."""
+    api = pytest.importorskip("mypy.api")
+    program = tmp_path / "misspelt.py"
+    program.write_text(MISSPELT, encoding="utf-8")
+    monkeypatch.setenv("MYPYPATH", str(ROOT))
+    config = ["--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", str(tmp_path)]
+    out, err, status = api.run([*config, str(program)])
+    assert status == 1, out + err
+    assert 'TypedDict "DatasetInputs" has no key "nmae"' in out
+    assert 'TypedDict "ExportJobState" has no key "stauts"' in out
+    assert "Found 2 errors" in out, out
