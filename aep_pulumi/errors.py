@@ -8,6 +8,7 @@ error bodies is AEP wire knowledge: :mod:`aep_pulumi.aep.error_bodies`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 E = TypeVar("E", bound="AepError")
@@ -145,7 +146,7 @@ class AepPartialState(AepError):
     returns them with the error; the dynamic door never raises this)."""
 
     def __init__(
-        self, message: str, *, object_id: str, state: dict[str, Any], **kwargs: Any
+        self, message: str, *, object_id: str, state: Mapping[str, Any], **kwargs: Any
     ) -> None:
         super().__init__(message, **kwargs)
         self.object_id = object_id

@@ -10,6 +10,7 @@ results. Shared machinery first, then one module or package per resource:
 ``values``            unknown values, the canonical form diffs compare, the diff rule
 ``resource``          the interface each resource implements, its result types, submit-once
 ``schema``            the one description of every property (and its description types)
+``shapes``            each resource's inputs and state as TypedDicts (mypy checks their keys)
 ``validation``        checks of single values; ``inputs``: each resource's input checks
 ``payloads``          request bodies (pydantic) from normalised inputs
 ``waiter``            polling export jobs to their end; ``files``: the ``files`` output

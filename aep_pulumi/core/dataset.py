@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AepError, AepNotFoundError
 from .context import Context
-from .inputs import DATASET_INPUTS, check_dataset_inputs
+from .inputs import check_dataset_inputs
 from .resource import (
     GONE,
     NO_OPTIONS,
@@ -27,12 +27,12 @@ from .resource import (
     Props,
     ReadOutcome,
     ResourceCore,
-    State,
     in_place,
     replace_on,
     submit_once,
 )
 from .schema import DATASET
+from .shapes import DATASET_INPUT_KEYS, DatasetInputs, DatasetState, dataset_state
 from .values import changed, changed_keys, normal
 
 if TYPE_CHECKING:
@@ -58,6 +58,11 @@ def managed_tags(live: Mapping[str, list[str]] | None, keys: Any) -> dict[str, l
     return picked or None
 
 
+def tag_map(tags: object) -> Mapping[str, Any]:
+    """Declared tags (name -> values), or none."""
+    return tags if isinstance(tags, Mapping) else {}
+
+
 def tag_path(name: str) -> str:
     """The JSON Pointer of a tag (RFC 6901: ``~`` is ``~0``, ``/`` is ``~1``)."""
     return "/tags/" + name.replace("~", "~0").replace("/", "~1")
@@ -69,14 +74,15 @@ def removal(path: str) -> list[dict[str, Any]]:
     return [{"op": "add", "path": path, "value": []}, {"op": "remove", "path": path}]
 
 
-class DatasetCore(ResourceCore):
+class DatasetCore(ResourceCore[DatasetInputs, DatasetState]):
     """Creates, reads, updates and deletes AEP Catalog datasets."""
 
     kind = "Dataset"
     changed_by_update = ("updated",)
     validate = staticmethod(check_dataset_inputs)
+    stored = staticmethod(dataset_state)
 
-    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
+    def diff(self, olds: Props, news: Props) -> DiffOutcome:
         inputs = self.new_inputs(news)
         return DiffOutcome(
             replaces=changed_keys(olds, inputs, REPLACE_ON),
@@ -84,9 +90,11 @@ class DatasetCore(ResourceCore):
         )
 
     def _outputs(
-        self, dataset_id: str, inputs: Mapping[str, Any], record: DatasetRecord | None
-    ) -> dict[str, Any]:
-        outs: dict[str, Any] = {key: inputs.get(key) for key in DATASET_INPUTS}
+        self, dataset_id: str, inputs: DatasetInputs | DatasetState, record: DatasetRecord | None
+    ) -> DatasetState:
+        outs: DatasetState = {}
+        for key in DATASET_INPUT_KEYS:
+            outs[key] = inputs.get(key)
         outs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
         outs["dataset_id"] = dataset_id
         outs["created"] = record.created if record else None
@@ -101,7 +109,9 @@ class DatasetCore(ResourceCore):
             self.ctx.log.warn(f"dataset {dataset_id} was {done} but could not be read back: {exc}")
             return None
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
+    def create(
+        self, props: Props, options: CallOptions = NO_OPTIONS
+    ) -> CreateOutcome[DatasetState]:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
         client = self.ctx.client()
@@ -119,26 +129,27 @@ class DatasetCore(ResourceCore):
         record = self._read_back(dataset_id, sandbox, "created")
         return CreateOutcome(dataset_id, self._outputs(dataset_id, inputs, record))
 
-    def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
+    def read(self, id_: str, props: Props) -> ReadOutcome[DatasetState]:
         sandbox = self.sandbox_of(props)
         try:
             record = self.ctx.client().get_dataset(id_, sandbox=sandbox)
         except AepNotFoundError:
             return GONE
-        adopting = props.get("name") is None
+        state = self.stored(props)
+        adopting = state.get("name") is None
         schema_ref = record.schema_ref or {}
-        live = {
+        live: DatasetState = {
             "name": record.name,
             "description": record.description if record.description else None,
-            "schema_id": schema_ref.get("id") or props.get("schema_id"),
+            "schema_id": schema_ref.get("id") or state.get("schema_id"),
             "schema_content_type": schema_ref.get("contentType")
-            or props.get("schema_content_type"),
+            or state.get("schema_content_type"),
             "tags": managed_tags(
-                record.tags, None if adopting else (props.get("tags") or {}).keys()
+                record.tags, None if adopting else tag_map(state.get("tags")).keys()
             ),
             "sandbox_name": sandbox,
         }
-        if not adopting and props.get("description") == "" and live["description"] is None:
+        if not adopting and state.get("description") == "" and live["description"] is None:
             live["description"] = ""
         outs = self._outputs(id_, live, record)
         if adopting:
@@ -146,15 +157,15 @@ class DatasetCore(ResourceCore):
         if all(normal(v) == normal(props.get(k)) for k, v in live.items()):
             # Only what this resource does not manage changed (export jobs' claims, AEP's own
             # tags): `updated` stays the time of its own last change, so a refresh shows none.
-            outs["updated"] = props.get("updated", outs["updated"])
+            outs["updated"] = state.get("updated", outs["updated"])
         return ReadOutcome(id_, outs)
 
     def update(
         self, id_: str, olds: Props, news: Props, options: CallOptions = NO_OPTIONS
-    ) -> State:
+    ) -> DatasetState:
         inputs, sandbox = self.updating(olds, news)
         try:
-            operations = _patch_operations(olds, inputs)
+            operations = _patch_operations(self.stored(olds), inputs)
             if operations:
                 self.ctx.client().patch_dataset(id_, operations, sandbox=sandbox)
         except AepNotFoundError as exc:
@@ -166,11 +177,11 @@ class DatasetCore(ResourceCore):
         inputs["sandbox_name"] = sandbox
         return self._outputs(id_, inputs, record)
 
-    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+    def delete(self, id_: str, props: Props) -> None:
         self.ctx.client().delete_dataset(id_, sandbox=self.sandbox_of(props))
 
 
-def _patch_operations(olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _patch_operations(olds: DatasetState, inputs: DatasetInputs) -> list[dict[str, Any]]:
     """The JSON Patch of an in-place update: each changed field, and each managed tag on its
     own, so that tags this resource does not manage (AEP's, other tools', the export jobs'
     claims) are never touched, and no read is needed first."""
@@ -181,8 +192,8 @@ def _patch_operations(olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> lis
         operations.append(
             {"op": "add", "path": "/description", "value": inputs.get("description") or ""}
         )
-    old_tags = olds.get("tags") or {}
-    new_tags = inputs.get("tags") or {}
+    old_tags = tag_map(olds.get("tags"))
+    new_tags = tag_map(inputs.get("tags"))
     for name in sorted(set(old_tags) | set(new_tags)):
         if name not in new_tags:
             operations.extend(removal(tag_path(name)))

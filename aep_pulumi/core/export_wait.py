@@ -10,9 +10,6 @@ still running at the deadline are cancelled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ..aep.ids import job_id_text
 from ..aep.statuses import STATUS_SUCCEEDED
 from ..errors import AepError, AepJobFailedError, AepNotFoundError, AepWaitTimeoutError
@@ -20,7 +17,7 @@ from .export_job.claim_keeper import keeper
 from .export_job.ending import BatchVerdict, batch_verdict
 from .export_job.state import describe_job_errors, upgraded
 from .files import FileListings, files_by_job
-from .inputs import WAIT_INPUTS, check_wait_inputs
+from .inputs import check_wait_inputs
 from .resource import (
     NO_OPTIONS,
     CallOptions,
@@ -29,11 +26,11 @@ from .resource import (
     Props,
     ReadOutcome,
     ResourceCore,
-    State,
     replace_on,
 )
 from .schema import EXPORT_WAIT
-from .values import changed_keys, without_internal
+from .shapes import EXPORT_WAIT_INPUT_KEYS, ExportWaitInputs, ExportWaitState, export_wait_state
+from .values import changed_keys, known
 from .waiter import WaitOutcome, wait_for_jobs
 
 REPLACE_ON = replace_on(EXPORT_WAIT)
@@ -42,7 +39,7 @@ REFRESH_HINT = (
 )
 
 
-def _summary(outcome: WaitOutcome) -> dict[str, Any]:
+def _summary(outcome: WaitOutcome) -> ExportWaitState:
     jobs = outcome.jobs.values()
     return {
         "statuses": {str(j.id): j.status for j in jobs},
@@ -53,51 +50,57 @@ def _summary(outcome: WaitOutcome) -> dict[str, Any]:
     }
 
 
-class ExportWaitCore(ResourceCore):
+class ExportWaitCore(ResourceCore[ExportWaitInputs, ExportWaitState]):
     """Waits, with one poller, until every listed export job SUCCEEDED."""
 
     kind = "ProfileExportWait"
     validate = staticmethod(check_wait_inputs)
+    stored = staticmethod(export_wait_state)
 
-    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
-        inputs, olds = self.new_inputs(news), upgraded(olds)
-        for job_id, batch_id in (olds.get("batch_ids") or {}).items():
+    def diff(self, olds: Props, news: Props) -> DiffOutcome:
+        inputs, state = self.new_inputs(news), upgraded(self.stored(olds))
+        for job_id, batch_id in (state.get("batch_ids") or {}).items():
             if job_id_text(job_id) is not None:
-                self.ctx.held.add(self.sandbox_of(olds), int(job_id_text(job_id) or 0), [batch_id])
+                self.ctx.held.add(self.sandbox_of(state), int(job_id_text(job_id) or 0), [batch_id])
         # Order does not matter: the same set of jobs is the same wait.
+        new_ids, old_ids = inputs.get("job_ids"), state.get("job_ids")
         if (
-            isinstance(inputs.get("job_ids"), list)
-            and isinstance(olds.get("job_ids"), list)
-            and sorted(map(str, inputs["job_ids"])) == sorted(map(str, olds["job_ids"]))
+            isinstance(new_ids, list)
+            and isinstance(old_ids, list)
+            and sorted(map(str, new_ids)) == sorted(map(str, old_ids))
         ):
-            inputs["job_ids"] = olds["job_ids"]
-        replaces = changed_keys(olds, inputs, REPLACE_ON)
-        unfinished = any(s != STATUS_SUCCEEDED for s in (olds.get("statuses") or {}).values())
+            inputs["job_ids"] = old_ids
+        replaces = changed_keys(state, inputs, REPLACE_ON)
+        unfinished = any(s != STATUS_SUCCEEDED for s in (state.get("statuses") or {}).values())
         if unfinished:
             replaces.append("statuses")
         # Once every job SUCCEEDED a new timeout has nothing left to govern. Reporting no change
         # keeps `batch_ids` known in the preview (an in-place update's preview outputs are the
         # new inputs only); a later replacement waits with the new timeout.
-        updates = changed_keys(olds, inputs, ("report_files",))
+        updates = changed_keys(state, inputs, ("report_files",))
         if unfinished:
-            updates += changed_keys(olds, inputs, ("timeout_seconds",))
+            updates += changed_keys(state, inputs, ("timeout_seconds",))
         return DiffOutcome(replaces=replaces, updates=updates, delete_before_replace=True)
 
     def _state(
-        self, inputs: Mapping[str, Any], outcome: WaitOutcome, listings: FileListings | None
-    ) -> dict[str, Any]:
-        outs: dict[str, Any] = {key: inputs.get(key) for key in WAIT_INPUTS}
+        self, inputs: ExportWaitInputs, outcome: WaitOutcome, listings: FileListings | None
+    ) -> ExportWaitState:
+        outs: ExportWaitState = {}
+        for key in EXPORT_WAIT_INPUT_KEYS:
+            outs[key] = inputs.get(key)
         outs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
-        outs.update(_summary(outcome))
-        outs["files"] = (
-            listings.collect(self.ctx, outs["batch_ids"]) if listings is not None else None
-        )
+        summary = _summary(outcome)
+        outs.update(summary)
+        batch_ids = summary.get("batch_ids") or {}
+        outs["files"] = listings.collect(self.ctx, batch_ids) if listings is not None else None
         return outs
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
+    def create(
+        self, props: Props, options: CallOptions = NO_OPTIONS
+    ) -> CreateOutcome[ExportWaitState]:
         inputs = self.valid_inputs(props)
         sandbox = self.sandbox_of(inputs)
-        job_ids = [int(j) for j in inputs["job_ids"]]
+        job_ids = [int(known(j)) for j in known(inputs["job_ids"])]
         for job_id in job_ids:
             self.ctx.held.add(sandbox, job_id)
         self.ctx.log.info(f"waiting for {len(job_ids)} export job(s) with one poller")
@@ -119,7 +122,7 @@ class ExportWaitCore(ResourceCore):
 
     def _wait(
         self,
-        inputs: Mapping[str, Any],
+        inputs: ExportWaitInputs,
         job_ids: list[int],
         sandbox: str,
         listings: FileListings | None,
@@ -133,7 +136,7 @@ class ExportWaitCore(ResourceCore):
             self.ctx,
             [ExportJob(id=j, status="NEW") for j in job_ids],
             sandbox=sandbox,
-            timeout=float(inputs["timeout_seconds"]),
+            timeout=float(known(inputs["timeout_seconds"])),
             on_succeeded=(
                 (lambda job: listings.start(self.ctx, job.id, job.batch_id))
                 if listings is not None
@@ -207,33 +210,33 @@ class ExportWaitCore(ResourceCore):
                 f"{sandbox!r}, and no batch of theirs shows the export; {REFRESH_HINT}"
             )
 
-    def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
+    def read(self, id_: str, props: Props) -> ReadOutcome[ExportWaitState]:
         sandbox = self.sandbox_of(props)
-        statuses = dict(props.get("statuses") or {})
+        outs = self.stored(props)
+        statuses = dict(outs.get("statuses") or {})
         client = self.ctx.client()
         for job_id in list(statuses):
             try:
                 statuses[job_id] = client.get_export_job(job_id, sandbox=sandbox).status
             except AepNotFoundError:
                 continue  # a finished job AEP forgot: the export happened
-        outs = without_internal(props)
         outs["statuses"] = statuses
         return ReadOutcome(id_, outs)
 
     def update(
         self, id_: str, olds: Props, news: Props, options: CallOptions = NO_OPTIONS
-    ) -> State:
+    ) -> ExportWaitState:
         inputs = check_wait_inputs(news)[0]
-        state = without_internal(olds)
+        state = self.stored(olds)
         state["timeout_seconds"] = inputs.get("timeout_seconds")
         state["report_files"] = inputs.get("report_files")
         if inputs.get("report_files") is False:
             state["files"] = None
         elif state.get("files") is None:
             state["files"] = files_by_job(
-                self.ctx, olds.get("batch_ids") or {}, self.sandbox_of(olds)
+                self.ctx, state.get("batch_ids") or {}, self.sandbox_of(state)
             )
         return state
 
-    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+    def delete(self, id_: str, props: Props) -> None:
         """Nothing to delete in AEP: the jobs belong to their own resources."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AepError
 from .context import Context
+from .shapes import ExportFileOutput
 
 if TYPE_CHECKING:
     from ..aep.data_access import ExportFile
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 FILE_LISTINGS_AT_ONCE = 8
 
 
-def files_output(files: Sequence[ExportFile]) -> list[dict[str, Any]]:
+def files_output(files: Sequence[ExportFile]) -> list[ExportFileOutput]:
     """JSON-friendly, one entry per dataset file."""
     return [
         {
@@ -37,7 +38,7 @@ def files_output(files: Sequence[ExportFile]) -> list[dict[str, Any]]:
 
 def batch_files(
     ctx: Context, batch_ids: Iterable[str | None], sandbox: str, *, what: str
-) -> list[dict[str, Any]] | None:
+) -> list[ExportFileOutput] | None:
     """The ``files`` output of the given batches, or ``None`` (with a warning about ``what``)
     when they cannot be listed."""
     try:
@@ -69,7 +70,9 @@ class FileListings:
                 ctx.client().export_files, [batch_id], sandbox=self.sandbox
             )
 
-    def collect(self, ctx: Context, batch_ids: Mapping[str, Any]) -> dict[str, Any] | None:
+    def collect(
+        self, ctx: Context, batch_ids: Mapping[str, Any]
+    ) -> dict[str, list[ExportFileOutput]] | None:
         """Every job's files (``batch_ids``: job id -> batch id), those not started yet too."""
         try:
             for job_id, batch_id in batch_ids.items():
@@ -90,7 +93,9 @@ class FileListings:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def files_by_job(ctx: Context, batch_ids: Mapping[str, Any], sandbox: str) -> dict[str, Any] | None:
+def files_by_job(
+    ctx: Context, batch_ids: Mapping[str, Any], sandbox: str
+) -> dict[str, list[ExportFileOutput]] | None:
     """Each job's ``files`` (``batch_ids``: job id -> batch id), a few listings at once; ``None``
     (with a warning) when any cannot be listed."""
     return FileListings(sandbox, ctx.requests_at_once).collect(ctx, batch_ids)

@@ -2,8 +2,9 @@
 
 Each validator walks the raw property bag a front door hands over (plain dicts, floats for
 integers, :data:`~.unknown.UNKNOWN` placeholders during preview) and returns the normalised
-inputs with their defaults, plus a list of ``(property path, reason)`` failures. It never raises
-on bad input and never calls AEP. The property names come from :mod:`.schema`.
+inputs with their defaults, typed (:mod:`.shapes`), plus a list of ``(property path, reason)``
+failures. It never raises on bad input and never calls AEP. The property names come from
+:mod:`.schema`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ from .schema import (
     DEFAULT_WAIT_TIMEOUT_SECONDS,
     EXPORT_JOB,
     EXPORT_WAIT,
+)
+from .shapes import (
+    DATASET_OPTIONAL_KEYS,
+    EXPORT_JOB_OPTIONAL_KEYS,
+    EXPORT_WAIT_OPTIONAL_KEYS,
+    DatasetInputs,
+    EventListInput,
+    ExportJobInputs,
+    ExportWaitInputs,
+    MergePolicyInput,
+    SegmentInput,
+    SegmentQualificationTimeInput,
 )
 from .validation import Validation, drop_none, type_name
 from .values import is_unknown
@@ -47,11 +60,11 @@ WAIT_OUTPUTS = EXPORT_WAIT.outputs()
 # ---------------------------------------------------------------- Dataset
 
 
-def check_dataset_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def check_dataset_inputs(props: Mapping[str, Any]) -> tuple[DatasetInputs, list[tuple[str, str]]]:
     """Validate a ``Dataset``'s inputs and apply defaults."""
     v = Validation()
     v.unknown_keys(props, DATASET_INPUTS, DATASET_OUTPUTS)
-    out: dict[str, Any] = {
+    out: DatasetInputs = {
         "name": v.string("name", props.get("name"), required=True),
         "description": v.string("description", props.get("description"), allow_empty=True),
         "schema_id": v.string("schema_id", props.get("schema_id")) or DEFAULT_SCHEMA_ID,
@@ -62,7 +75,11 @@ def check_dataset_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list
     }
     if isinstance(out["schema_id"], str) and not out["schema_id"].startswith(("https://", "_")):
         v.fail("schema_id", f"must be a schema URI such as {DEFAULT_SCHEMA_ID}")
-    return drop_none(out), v.failures
+    # Absent and `None` are the same input (the keys with a default always hold a value).
+    for key in DATASET_OPTIONAL_KEYS:
+        if key in out and out[key] is None:
+            del out[key]
+    return out, v.failures
 
 
 def _check_tags(v: Validation, value: Any) -> Any:
@@ -101,11 +118,11 @@ def _check_tags(v: Validation, value: Any) -> Any:
 
 def check_export_job_inputs(
     props: Mapping[str, Any],
-) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+) -> tuple[ExportJobInputs, list[tuple[str, str]]]:
     """Validate a ``ProfileExportJob``'s inputs and apply defaults."""
     v = Validation()
     v.unknown_keys(props, JOB_INPUTS, JOB_OUTPUTS)
-    out: dict[str, Any] = {
+    out: ExportJobInputs = {
         "dataset_id": v.dataset_id("dataset_id", props.get("dataset_id")),
         "schema_name": v.string("schema_name", props.get("schema_name")) or DEFAULT_SCHEMA_NAME,
         "fields": v.dot_paths("fields", props.get("fields")),
@@ -133,33 +150,34 @@ def check_export_job_inputs(
     }
     if out["segment_per_batch"] is True and not out["segments"]:
         v.fail("segment_per_batch", "needs `segments`: one batch is written per listed segment")
-    return drop_none(out), v.failures
+    for key in EXPORT_JOB_OPTIONAL_KEYS:
+        if key in out and out[key] is None:
+            del out[key]
+    return out, v.failures
 
 
 def _check_merge_policy(v: Validation, value: Any) -> Any:
     mp = v.mapping("merge_policy", value, ("id", "version"))
     if mp is None or is_unknown(mp):
         return mp
-    return drop_none(
-        {
-            "id": v.string("merge_policy.id", mp.get("id"), required=True),
-            "version": v.whole_number("merge_policy.version", mp.get("version"), minimum=1),
-        }
-    )
+    checked: MergePolicyInput = {
+        "id": v.string("merge_policy.id", mp.get("id"), required=True),
+        "version": v.whole_number("merge_policy.version", mp.get("version"), minimum=1),
+    }
+    return drop_none(checked)
 
 
 def _check_event_list(v: Validation, value: Any) -> Any:
     ev = v.mapping("event_list", value, ("fields", "from_ingest_timestamp"))
     if ev is None or is_unknown(ev):
         return ev
-    return drop_none(
-        {
-            "fields": v.dot_paths("event_list.fields", ev.get("fields")),
-            "from_ingest_timestamp": v.timestamp(
-                "event_list.from_ingest_timestamp", ev.get("from_ingest_timestamp")
-            ),
-        }
-    )
+    checked: EventListInput = {
+        "fields": v.dot_paths("event_list.fields", ev.get("fields")),
+        "from_ingest_timestamp": v.timestamp(
+            "event_list.from_ingest_timestamp", ev.get("from_ingest_timestamp")
+        ),
+    }
+    return drop_none(checked)
 
 
 def _check_segments(v: Validation, value: Any) -> Any:
@@ -197,17 +215,12 @@ def _check_segments(v: Validation, value: Any) -> Any:
                             f"must be one of {', '.join(SEGMENT_STATUSES)}, got {status!r}",
                         )
                 statuses = list(statuses)
-        out.append(
-            drop_none(
-                {
-                    "segment_id": v.string(
-                        f"{path}.segment_id", seg.get("segment_id"), required=True
-                    ),
-                    "segment_ns": v.string(f"{path}.segment_ns", seg.get("segment_ns")),
-                    "status": statuses,
-                }
-            )
-        )
+        checked: SegmentInput = {
+            "segment_id": v.string(f"{path}.segment_id", seg.get("segment_id"), required=True),
+            "segment_ns": v.string(f"{path}.segment_ns", seg.get("segment_ns")),
+            "status": statuses,
+        }
+        out.append(drop_none(checked))
     ids = [s.get("segment_id") for s in out if isinstance(s, Mapping)]
     named = [i for i in ids if isinstance(i, str)]
     for twice in sorted({i for i in named if named.count(i) > 1}):
@@ -230,7 +243,8 @@ def _check_qualification(v: Validation, value: Any) -> Any:
     # Only when neither was given: an invalid one is reported on its own path already.
     if q.get("start_time") is None and q.get("end_time") is None:
         v.fail("segment_qualification_time", "needs start_time, end_time or both")
-    return drop_none({"start_time": start, "end_time": end})
+    checked: SegmentQualificationTimeInput = {"start_time": start, "end_time": end}
+    return drop_none(checked)
 
 
 def _parse_rfc3339(text: str) -> datetime:
@@ -258,7 +272,7 @@ def _check_triggers(v: Validation, value: Any) -> Any:
 # ---------------------------------------------------------------- ProfileExportWait
 
 
-def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def check_wait_inputs(props: Mapping[str, Any]) -> tuple[ExportWaitInputs, list[tuple[str, str]]]:
     """Validate a ``ProfileExportWait``'s inputs and apply defaults."""
     v = Validation()
     v.unknown_keys(props, WAIT_INPUTS, WAIT_OUTPUTS)
@@ -280,7 +294,7 @@ def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tu
                     )
                 else:
                     normalised.append(job_id)
-    out = {
+    out: ExportWaitInputs = {
         "job_ids": normalised,
         "timeout_seconds": v.positive_number(
             "timeout_seconds", props.get("timeout_seconds"), DEFAULT_WAIT_TIMEOUT_SECONDS
@@ -288,4 +302,7 @@ def check_wait_inputs(props: Mapping[str, Any]) -> tuple[dict[str, Any], list[tu
         "report_files": v.boolean("report_files", props.get("report_files"), True),
         "sandbox_name": v.sandbox("sandbox_name", props.get("sandbox_name")),
     }
-    return drop_none(out), v.failures
+    for key in EXPORT_WAIT_OPTIONAL_KEYS:
+        if key in out and out[key] is None:
+            del out[key]
+    return out, v.failures

@@ -6,8 +6,7 @@ inputs are normalised (defaults applied) by :mod:`.inputs` first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from ..aep.models import (
     AdditionalFields,
@@ -23,67 +22,92 @@ from ..aep.models import (
     SegmentFilter,
     SegmentQualificationTime,
 )
+from .shapes import (
+    DatasetInputs,
+    EventListInput,
+    ExportJobInputs,
+    MergePolicyInput,
+    OrUnknown,
+    SegmentInput,
+    SegmentQualificationTimeInput,
+)
+from .values import known
+
+
+def _texts(values: OrUnknown[Sequence[OrUnknown[str]]] | None) -> list[str] | None:
+    return [known(v) for v in known(values)] if values is not None else None
 
 
 def dataset_create_request(
-    inputs: Mapping[str, Any], extra_tags: Mapping[str, list[str]] | None = None
+    inputs: DatasetInputs, extra_tags: Mapping[str, list[str]] | None = None
 ) -> DatasetCreateRequest:
     """The Catalog body for normalised dataset inputs (plus provider-owned tags)."""
-    tags = {k: list(v) for k, v in (inputs.get("tags") or {}).items()}
+    tags: dict[str, list[str]] = {
+        k: _texts(v) or [] for k, v in known(inputs.get("tags") or {}).items()
+    }
     tags.update(extra_tags or {})
     return DatasetCreateRequest(
-        name=inputs["name"],
-        description=inputs.get("description"),
-        schemaRef=SchemaRef(id=inputs["schema_id"], contentType=inputs["schema_content_type"]),
+        name=known(inputs["name"]),
+        description=known(inputs.get("description")),
+        schemaRef=SchemaRef(
+            id=known(inputs["schema_id"]), contentType=known(inputs["schema_content_type"])
+        ),
         tags=tags or None,
     )
 
 
-def export_job_request(inputs: Mapping[str, Any]) -> ExportJobRequest:
-    """The ``POST /export/jobs`` body for normalised job inputs (floats cast back to ints)."""
-    mp = inputs.get("merge_policy")
-    ev = inputs.get("event_list")
-    segments = inputs.get("segments")
-    qual = inputs.get("segment_qualification_time")
-    filter_ = ExportFilter(
-        segments=[
-            SegmentFilter(
-                segmentId=s["segment_id"], segmentNs=s.get("segment_ns"), status=s.get("status")
-            )
-            for s in segments
-        ]
-        if segments
-        else None,
-        segmentQualificationTime=SegmentQualificationTime(
-            startTime=qual.get("start_time"), endTime=qual.get("end_time")
+def _merge_policy(mp: MergePolicyInput) -> MergePolicyRef:
+    version = known(mp.get("version"))
+    return MergePolicyRef(id=known(mp["id"]), version=int(version) if version is not None else None)
+
+
+def _segment(s: SegmentInput) -> SegmentFilter:
+    return SegmentFilter(
+        segmentId=known(s["segment_id"]),
+        segmentNs=known(s.get("segment_ns")),
+        status=_texts(s.get("status")),
+    )
+
+
+def _qualification(qual: SegmentQualificationTimeInput) -> SegmentQualificationTime:
+    return SegmentQualificationTime(
+        startTime=known(qual.get("start_time")), endTime=known(qual.get("end_time"))
+    )
+
+
+def _event_list(ev: EventListInput) -> AdditionalFields:
+    fields = _texts(ev.get("fields"))
+    since = known(ev.get("from_ingest_timestamp"))
+    return AdditionalFields(
+        eventList=EventList(
+            fields=",".join(fields) if fields else None,
+            filter=EventListFilter(fromIngestTimestamp=since) if since else None,
         )
-        if qual
-        else None,
-        fromIngestTimestamp=inputs.get("from_ingest_timestamp"),
-        emptyProfiles=inputs.get("empty_profiles"),
+    )
+
+
+def export_job_request(inputs: ExportJobInputs) -> ExportJobRequest:
+    """The ``POST /export/jobs`` body for normalised job inputs (floats cast back to ints)."""
+    mp = known(inputs.get("merge_policy"))
+    ev = known(inputs.get("event_list"))
+    segments = known(inputs.get("segments"))
+    qual = known(inputs.get("segment_qualification_time"))
+    fields = _texts(inputs.get("fields"))
+    filter_ = ExportFilter(
+        segments=[_segment(known(s)) for s in segments] if segments else None,
+        segmentQualificationTime=_qualification(qual) if qual else None,
+        fromIngestTimestamp=known(inputs.get("from_ingest_timestamp")),
+        emptyProfiles=known(inputs.get("empty_profiles")),
     )
     has_filter = any(x is not None for x in filter_.model_dump().values())
     return ExportJobRequest(
-        fields=",".join(inputs["fields"]) if inputs.get("fields") else None,
-        mergePolicy=MergePolicyRef(
-            id=mp["id"], version=int(mp["version"]) if mp.get("version") is not None else None
-        )
-        if mp
-        else None,
+        fields=",".join(fields) if fields else None,
+        mergePolicy=_merge_policy(mp) if mp else None,
         filter=filter_ if has_filter else None,
-        additionalFields=AdditionalFields(
-            eventList=EventList(
-                fields=",".join(ev["fields"]) if ev.get("fields") else None,
-                filter=EventListFilter(fromIngestTimestamp=ev["from_ingest_timestamp"])
-                if ev.get("from_ingest_timestamp")
-                else None,
-            )
-        )
-        if ev is not None
-        else None,
+        additionalFields=_event_list(ev) if ev is not None else None,
         destination=ExportDestinationRequest(
-            datasetId=inputs["dataset_id"],
-            segmentPerBatch=bool(inputs.get("segment_per_batch", False)),
+            datasetId=known(inputs["dataset_id"]),
+            segmentPerBatch=bool(known(inputs.get("segment_per_batch", False))),
         ),
-        schema=ExportSchema(name=inputs["schema_name"]),
+        schema=ExportSchema(name=known(inputs["schema_name"])),
     )

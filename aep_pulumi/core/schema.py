@@ -3,8 +3,11 @@ they use): names, types, defaults, what forces a replacement, what AEP decides.
 
 Everything that lists properties derives from here: the input/output name lists the validators
 and the dynamic resources use, the native plugin's Pulumi package schema (camelCase names, from
-which the TypeScript, Python and Go SDKs are generated), and the reference in ``docs/``. Names
-are the state's snake_case names; the package schema's are their camelCase (:func:`camel`).
+which the TypeScript, Python and Go SDKs are generated), and the reference in ``docs/``. What
+restates it (the dynamic door's Args in ``resources.py``; each resource's inputs and state as
+TypedDicts, for the type checker, in :mod:`.shapes`) is held to it by
+``tests/unit/test_schema_ties.py``. Names are the state's snake_case names; the package schema's
+are their camelCase (:func:`camel`).
 Plain data: no pulumi, no pydantic. The kinds of description it is written in come first: a
 property, an object type, a resource, a function.
 """

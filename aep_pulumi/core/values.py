@@ -9,7 +9,9 @@ calling the core.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Unknown:
@@ -35,6 +37,14 @@ UNKNOWN = Unknown()
 def is_unknown(value: Any) -> bool:
     """True for a value not known yet."""
     return isinstance(value, Unknown)
+
+
+def known(value: T | Unknown) -> T:
+    """``value``, which must be known: what is sent to AEP always is (a preview sends nothing,
+    and a diff builds a request only from known inputs)."""
+    if isinstance(value, Unknown):
+        raise TypeError("a value the engine does not know yet cannot be sent to AEP")
+    return value
 
 
 def contains_unknown(value: Any) -> bool:
@@ -64,11 +74,6 @@ def normal(value: Any, *, comma_lists: bool = False) -> Any:
     if isinstance(value, (list, tuple)):
         return [normal(v, comma_lists=comma_lists) for v in value]
     return value
-
-
-def without_internal(props: Mapping[str, Any]) -> dict[str, Any]:
-    """``props`` without engine-internal keys (``__provider``, ``__meta``...)."""
-    return {k: v for k, v in props.items() if not k.startswith("__")}
 
 
 def changed(old: Any, new: Any) -> bool:

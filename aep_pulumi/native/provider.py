@@ -33,7 +33,7 @@ from .properties import camel_path, from_wire, to_wire
 from .provider_config import configured
 from .schema import TOKEN, schema_json
 
-CORES: dict[str, type[ResourceCore]] = {
+CORES: dict[str, type[ResourceCore[Any, Any]]] = {
     f"{TOKEN}Dataset": DatasetCore,
     f"{TOKEN}ProfileExportJob": ExportJobCore,
     f"{TOKEN}ProfileExportWait": ExportWaitCore,
@@ -150,7 +150,7 @@ class AepNativeProvider:
             raise AepError(f"unknown resource type {kind!r}")
         return RESOURCES[kind.removeprefix(TOKEN)]
 
-    def core(self, urn: str) -> ResourceCore:
+    def core(self, urn: str) -> ResourceCore[Any, Any]:
         return CORES[urn_parts(urn)[2]](self.ctx)
 
     def inp(self, urn: str, values: Mapping[str, Any]) -> dict[str, Any]:

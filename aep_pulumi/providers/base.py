@@ -112,7 +112,7 @@ def surface_errors(method: F) -> F:
 class AepProviderBase(ResourceProvider):
     """A dynamic provider whose behaviour is ``core_class`` (see :mod:`aep_pulumi.core`)."""
 
-    core_class: ClassVar[type[ResourceCore]]
+    core_class: ClassVar[type[ResourceCore[Any, Any]]]
     _raw_config: dict[str, Any] | None = None
     _config_key_names: list[str] | None = None
 
@@ -147,7 +147,7 @@ class AepProviderBase(ResourceProvider):
         return context_for(self._raw_config or {}, self._config_key_names or [])
 
     @property
-    def core(self) -> ResourceCore:
+    def core(self) -> ResourceCore[Any, Any]:
         return type(self).core_class(self.context())
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -193,7 +193,8 @@ class AepProviderBase(ResourceProvider):
             raise self._explained(exc, "read") from None
         if outcome.id is None:
             return ReadResult("", {})
-        return ReadResult(outcome.id, outcome.outputs, outcome.inputs)
+        inputs = dict(outcome.inputs) if outcome.inputs is not None else None
+        return ReadResult(outcome.id, outcome.outputs, inputs)
 
     @surface_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

@@ -194,8 +194,8 @@ def test_core_is_grouped_by_what_it_serves() -> None:
     core = PACKAGE / "core"
     assert {p.stem for p in core.glob("*.py")} == {
         # shared machinery
-        "__init__", "context", "registries", "values", "resource", "schema", "validation",
-        "inputs", "payloads", "waiter", "files", "ran_with",
+        "__init__", "context", "registries", "values", "resource", "schema", "shapes",
+        "validation", "inputs", "payloads", "waiter", "files", "ran_with",
         # one per resource (and the functions)
         "dataset", "export_wait", "functions",
         # the import path of UNKNOWN documented by earlier releases (an alias of `values`)

@@ -16,7 +16,7 @@ import datetime
 import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...aep.statuses import BATCH_DONE, BATCH_GONE, STATUS_FAILED, STATUS_SUCCEEDED
 from ...errors import (
@@ -29,7 +29,7 @@ from ...errors import (
 )
 from ..context import Context
 from ..resource import GONE, ReadOutcome
-from ..values import without_internal
+from ..shapes import ExportJobState
 from .claims import ClaimedDataset, release_claim
 from .state import describe_job_errors, job_outputs
 
@@ -46,7 +46,7 @@ class BatchVerdict(enum.Enum):
     UNKNOWN = "unknown"  # the job names no batch
 
 
-def judged_batches(state: Mapping[str, Any]) -> list[str]:
+def judged_batches(state: ExportJobState) -> list[str]:
     """The batches a job's export is judged by: its per-segment batches when it has them (a
     ``segmentPerBatch`` job's top-level batch need not exist in Catalog), else its batch."""
     per_segment = [
@@ -79,12 +79,14 @@ def batch_verdict(
     return BatchVerdict.RUNNING, statuses
 
 
-def judge_forgotten(ctx: Context, id_: str, props: Mapping[str, Any], sandbox: str) -> ReadOutcome:
+def judge_forgotten(
+    ctx: Context, id_: str, props: ExportJobState, sandbox: str
+) -> ReadOutcome[ExportJobState]:
     """A refresh of a job AEP no longer knows: its batches say whether the export happened."""
     verdict, statuses = batch_verdict(ctx, sandbox, judged_batches(props))
     if verdict in (BatchVerdict.GONE, BatchVerdict.UNKNOWN):
         return GONE
-    kept = without_internal(props)
+    kept = props.copy()
     if verdict is BatchVerdict.DONE:
         # The export happened; AEP merely forgot the job record.
         kept["status"] = STATUS_SUCCEEDED
@@ -146,7 +148,7 @@ class UnseenEnd:
 
     sandbox: str
     dataset_id: str
-    state_of: Callable[[ExportJob], dict[str, Any]]
+    state_of: Callable[[ExportJob], ExportJobState]
 
 
 def left_unseen(

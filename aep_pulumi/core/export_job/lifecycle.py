@@ -7,7 +7,6 @@ cancelled/deleted in AEP before the error is raised, so nothing is left behind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...aep.ids import job_id_text
@@ -22,7 +21,7 @@ from ...errors import (
     AepWaitTimeoutError,
 )
 from ..files import batch_files
-from ..inputs import JOB_INPUTS, check_export_job_inputs
+from ..inputs import check_export_job_inputs
 from ..resource import (
     NO_OPTIONS,
     CallOptions,
@@ -31,12 +30,18 @@ from ..resource import (
     Props,
     ReadOutcome,
     ResourceCore,
-    State,
     in_place,
     replace_on,
 )
 from ..schema import EXPORT_JOB
-from ..values import changed_keys, without_internal
+from ..shapes import (
+    EXPORT_JOB_INPUT_KEYS,
+    ExportFileOutput,
+    ExportJobInputs,
+    ExportJobState,
+    export_job_state,
+)
+from ..values import changed_keys, known
 from ..waiter import WaitOutcome, wait_for_jobs
 from .claim_keeper import keeper
 from .claims import (
@@ -75,6 +80,8 @@ if TYPE_CHECKING:
 
 REPLACE_ON = replace_on(EXPORT_JOB)
 UPDATE_IN_PLACE = in_place(EXPORT_JOB)
+# The same keys, as the state's (an update copies them from the new inputs).
+IN_PLACE_KEYS = tuple(k for k in EXPORT_JOB_INPUT_KEYS if k in UPDATE_IN_PLACE)
 
 
 def _moved(old: Any, new: Any) -> bool:
@@ -85,7 +92,7 @@ def _moved(old: Any, new: Any) -> bool:
     return identity_of_owner_input(old) != identity_of_owner_input(new)
 
 
-def _request_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
+def _request_body(inputs: ExportJobInputs) -> dict[str, Any]:
     # Here, not at the top: the payloads are pydantic models, which a diff needs only to
     # check an adopted job against its claim.
     from ..payloads import export_job_request
@@ -94,44 +101,50 @@ def _request_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-class ExportJobCore(ResourceCore):
+class ExportJobCore(ResourceCore[ExportJobInputs, ExportJobState]):
     """Submits AEP profile export jobs and (by default) waits for them to finish."""
 
     kind = "ProfileExportJob"
     validate = staticmethod(check_export_job_inputs)
+    stored = staticmethod(export_job_state)
 
-    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffOutcome:
-        inputs, olds = self.new_inputs(news), upgraded(olds)
-        self._held(olds)
-        replaces = changed_keys(olds, inputs, REPLACE_ON)
-        updates = changed_keys(olds, inputs, UPDATE_IN_PLACE)
-        filled = filled_by_program(olds, inputs, replaces, _request_body, self.ctx.log.warn)
+    def diff(self, olds: Props, news: Props) -> DiffOutcome:
+        inputs, state = self.new_inputs(news), upgraded(self.stored(olds))
+        self._held(state)
+        replaces = changed_keys(state, inputs, REPLACE_ON)
+        updates = changed_keys(state, inputs, UPDATE_IN_PLACE)
+        filled = filled_by_program(state, inputs, replaces, _request_body, self.ctx.log.warn)
         if filled:
             replaces, updates = [], [*updates, *filled]
-        if olds.get("status") == STATUS_FAILED:
+        if state.get("status") == STATUS_FAILED:
             # A job that failed (seen on refresh) is re-run on the next `up`.
             replaces.append("status")
-        if not replaces and _moved(olds.get("owner"), inputs.get("owner")):
+        if not replaces and _moved(state.get("owner"), inputs.get("owner")):
             # A renamed stack or project: the claim moves with it (see update).
             updates.append("owner")
         return DiffOutcome(replaces=replaces, updates=updates)
 
-    def _held(self, state: Mapping[str, Any], job_id: Any = None) -> None:
+    def _held(self, state: ExportJobState, job_id: Any = None) -> None:
         """Note that a state holds this job (and its batches), as diff and read see it."""
         job_id = job_id_text(state.get("job_id") if job_id is None else job_id)
         if job_id is not None:
             self.ctx.held.add(self.sandbox_of(state), int(job_id), judged_batches(state))
 
     def _state(
-        self, inputs: Mapping[str, Any], job: ExportJob, files: Any = None
-    ) -> dict[str, Any]:
-        outs: dict[str, Any] = {key: inputs.get(key) for key in JOB_INPUTS}
+        self,
+        inputs: ExportJobInputs | ExportJobState,
+        job: ExportJob,
+        files: list[ExportFileOutput] | None = None,
+    ) -> ExportJobState:
+        outs: ExportJobState = {}
+        for key in EXPORT_JOB_INPUT_KEYS:
+            outs[key] = inputs.get(key)
         outs["sandbox_name"] = self.ctx.effective_sandbox(inputs)
         outs.update(job_outputs(job))
         outs["files"] = files
         return outs
 
-    def _files(self, job: ExportJob, sandbox: str, wanted: Any) -> Any:
+    def _files(self, job: ExportJob, sandbox: str, wanted: Any) -> list[ExportFileOutput] | None:
         """The export's files once it SUCCEEDED, unless turned off."""
         if wanted is False or job.status != STATUS_SUCCEEDED:
             return None
@@ -144,7 +157,7 @@ class ExportJobCore(ResourceCore):
         )
         return wait_for_jobs(self.ctx, [job], sandbox=sandbox, timeout=timeout)
 
-    def _kept_running(self, inputs: Mapping[str, Any], job: ExportJob, why: str) -> AepPartialState:
+    def _kept_running(self, inputs: ExportJobInputs, job: ExportJob, why: str) -> AepPartialState:
         """A wait the engine ended (a Cancel, its own timeout): the export runs on in AEP and
         the stack holds the job (a front door that records partial state returns it)."""
         return AepPartialState(
@@ -154,7 +167,7 @@ class ExportJobCore(ResourceCore):
             state=self._state(inputs, job),
         )
 
-    def _submit(self, inputs: Mapping[str, Any], sandbox: str, owner: str) -> ExportJob:
+    def _submit(self, inputs: ExportJobInputs, sandbox: str, owner: str) -> ExportJob:
         """POST the job once, unless an earlier run left this very job (:mod:`.submit`); a
         lost answer is resolved by looking (:mod:`.lost_answer`), never by submitting again.
         The job is claimed on its dataset (written and read back) before this returns."""
@@ -180,10 +193,12 @@ class ExportJobCore(ResourceCore):
             return settle_unclaimed(self.ctx, self._end(inputs, sandbox), job, exc)
         return job
 
-    def _end(self, inputs: Mapping[str, Any], sandbox: str) -> UnseenEnd:
+    def _end(self, inputs: ExportJobInputs, sandbox: str) -> UnseenEnd:
         return UnseenEnd(sandbox, str(inputs["dataset_id"]), lambda job: self._state(inputs, job))
 
-    def create(self, props: Mapping[str, Any], options: CallOptions = NO_OPTIONS) -> CreateOutcome:
+    def create(
+        self, props: Props, options: CallOptions = NO_OPTIONS
+    ) -> CreateOutcome[ExportJobState]:
         inputs = self.valid_inputs(props)
         if options.owner:
             inputs["owner"] = options.owner
@@ -194,7 +209,7 @@ class ExportJobCore(ResourceCore):
             self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id}); not waiting")
             return CreateOutcome(str(job.id), self._state(inputs, job))
         self.ctx.log.info(f"export job {job.id} submitted (batch {job.batch_id})")
-        own_limit = float(inputs["wait_timeout_seconds"])
+        own_limit = float(known(inputs["wait_timeout_seconds"]))
         engine_limit = options.timeout if self.ctx.partial_state and options.timeout else None
         try:
             outcome = self._wait(job, sandbox, min(own_limit, engine_limit or own_limit))
@@ -238,8 +253,8 @@ class ExportJobCore(ResourceCore):
         return self._succeeded(inputs, final, sandbox, owner)
 
     def _succeeded(
-        self, inputs: Mapping[str, Any], final: ExportJob, sandbox: str, owner: str
-    ) -> CreateOutcome:
+        self, inputs: ExportJobInputs, final: ExportJob, sandbox: str, owner: str
+    ) -> CreateOutcome[ExportJobState]:
         """A job seen SUCCEEDED: its claim read once more (another writer may have undone it)
         and its files reported."""
         try:
@@ -255,14 +270,15 @@ class ExportJobCore(ResourceCore):
         files = self._files(final, sandbox, inputs.get("report_files"))
         return CreateOutcome(str(final.id), self._state(inputs, final, files))
 
-    def read(self, id_: str, props: Mapping[str, Any]) -> ReadOutcome:
+    def read(self, id_: str, props: Props) -> ReadOutcome[ExportJobState]:
         sandbox = self.sandbox_of(props)
-        self._held(props, id_)
+        stored = self.stored(props)
+        self._held(stored, id_)
         try:
             job = self.ctx.client().get_export_job(id_, sandbox=sandbox)
         except AepNotFoundError:
-            return judge_forgotten(self.ctx, id_, props, sandbox)
-        if props.get("dataset_id") is None:  # adopting: `.get()` gives only the id
+            return judge_forgotten(self.ctx, id_, stored, sandbox)
+        if stored.get("dataset_id") is None:  # adopting: `.get()` gives only the id
             # What the record tells, with the defaults a program that omits the rest gets.
             inputs, _ = check_export_job_inputs(inputs_from_job(job))
             inputs["sandbox_name"] = sandbox
@@ -274,33 +290,37 @@ class ExportJobCore(ResourceCore):
                 state[MARK] = mark
             return ReadOutcome(id_, state, inputs)
         # Refresh keeps the files already reported; a job that has just finished gets them.
-        files = props.get("files")
-        if files is None and props.get("status") != STATUS_SUCCEEDED:
-            files = self._files(job, sandbox, props.get("report_files"))
-        state = self._state(props, job, files)
-        if MARK in props:  # still an adoption until the program fills it in (update)
-            state[MARK] = props[MARK]
+        files = stored.get("files")
+        if files is None and stored.get("status") != STATUS_SUCCEEDED:
+            files = self._files(job, sandbox, stored.get("report_files"))
+        state = self._state(stored, job, files)
+        if MARK in stored:  # still an adoption until the program fills it in (update)
+            state[MARK] = stored[MARK]
         return ReadOutcome(id_, state)
 
     def update(
         self, id_: str, olds: Props, news: Props, options: CallOptions = NO_OPTIONS
-    ) -> State:
+    ) -> ExportJobState:
         inputs, sandbox = self.updating(olds, news)
-        state = without_internal(olds)
-        state.update({k: inputs.get(k) for k in UPDATE_IN_PLACE})
-        if _moved(olds.get("owner"), inputs.get("owner")):
-            self._move_claim(id_, olds, str(inputs["owner"]), sandbox)
+        old = self.stored(olds)
+        state = old.copy()
+        for key in IN_PLACE_KEYS:
+            state[key] = inputs.get(key)
+        if _moved(old.get("owner"), inputs.get("owner")):
+            self._move_claim(id_, old, str(inputs["owner"]), sandbox)
             state["owner"] = inputs["owner"]
         if state.pop(MARK, None) is not None:
             # An adopted job: the program fills what its record did not tell (see diff).
-            state.update({k: inputs.get(k) for k in UNTOLD if olds.get(k) is None})
+            for key in UNTOLD:
+                if old.get(key) is None:
+                    state[key] = inputs.get(key)
         client = self.ctx.client
         if not inputs["report_files"]:
             state["files"] = None
-        elif olds.get("status") == STATUS_SUCCEEDED and olds.get("files") is None:
+        elif old.get("status") == STATUS_SUCCEEDED and old.get("files") is None:
             job = client().get_export_job(id_, sandbox=sandbox)
             state["files"] = self._files(job, sandbox, True)
-        if inputs["wait_for_completion"] and olds.get("status") not in (
+        if inputs["wait_for_completion"] and old.get("status") not in (
             STATUS_SUCCEEDED,
             STATUS_FAILED,
         ):
@@ -317,10 +337,12 @@ class ExportJobCore(ResourceCore):
                 ) from None
         return state
 
-    def _move_claim(self, id_: str, olds: Props, owner: str, sandbox: str) -> None:
+    def _move_claim(self, id_: str, olds: ExportJobState, owner: str, sandbox: str) -> None:
         """Claim the job under the stack's new name: a new stack that takes the old name must
         not find the job claimed as its own."""
-        request = olds.get(MARK) or request_fingerprint(_request_body(olds), olds.get("triggers"))
+        request = olds.get(MARK) or request_fingerprint(
+            _request_body(check_export_job_inputs(olds)[0]), olds.get("triggers")
+        )
         dataset_id = olds.get("dataset_id")
         if isinstance(dataset_id, str) and dataset_id and job_id_text(id_) is not None:
             claim_job(
@@ -338,10 +360,10 @@ class ExportJobCore(ResourceCore):
         self,
         id_: str,
         sandbox: str,
-        inputs: Mapping[str, Any],
-        state: Mapping[str, Any],
+        inputs: ExportJobInputs,
+        state: ExportJobState,
         engine_limit: float | None,
-    ) -> dict[str, Any]:
+    ) -> ExportJobState:
         """An update that turns waiting on for a job still running (or one a cancelled or
         timed-out create left): wait for it now, within the engine's update timeout too."""
         try:
@@ -350,7 +372,7 @@ class ExportJobCore(ResourceCore):
             raise exc.with_message(
                 f"{exc.message}; `pulumi refresh` will judge it by its batch"
             ) from None
-        own_limit = float(inputs["wait_timeout_seconds"])
+        own_limit = float(known(inputs["wait_timeout_seconds"]))
         outcome = self._wait(job, sandbox, min(own_limit, engine_limit or own_limit))
         final = outcome.jobs[job.id]
         if outcome.timed_out and engine_limit is not None and engine_limit < own_limit:
@@ -375,15 +397,14 @@ class ExportJobCore(ResourceCore):
             raise AepWaitTimeoutError(
                 f"export job {id_} was still {final.status} after {inputs['wait_timeout_seconds']}s",
             )
-        return {
-            **job_outputs(final),
-            "files": self._files(final, sandbox, inputs.get("report_files")),
-        }
+        finished = job_outputs(final)
+        finished["files"] = self._files(final, sandbox, inputs.get("report_files"))
+        return finished
 
-    def delete(self, id_: str, props: Mapping[str, Any]) -> None:
+    def delete(self, id_: str, props: Props) -> None:
         # Cancels a running job, deletes a finished one's record; 404 means already gone.
         sandbox = self.sandbox_of(props)
         self.ctx.client().cancel_export_job(id_, sandbox=sandbox)
-        dataset_id = props.get("dataset_id")
+        dataset_id = self.stored(props).get("dataset_id")
         if isinstance(dataset_id, str) and dataset_id and job_id_text(id_) is not None:
             release_claim(self.ctx, ClaimedDataset(sandbox, dataset_id), int(id_))

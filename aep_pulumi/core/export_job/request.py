@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...aep.wire import batch_list, destination_dataset_id
+from ..shapes import ExportJobInputs
 from ..values import normal
 from .claim_tags import request_fingerprint
 
@@ -58,7 +59,7 @@ class JobRequest:
     key: str
 
 
-def job_request(inputs: Mapping[str, Any], sandbox: str, owner: str) -> JobRequest:
+def job_request(inputs: ExportJobInputs, sandbox: str, owner: str) -> JobRequest:
     """The request for normalised job inputs, with a fresh ``x-request-id``."""
     # Here, not at the top: the payloads are pydantic models, which check and diff never need.
     from ..payloads import export_job_request

@@ -17,11 +17,12 @@ so. Anything the record does tell still replaces when it differs.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ...aep.ids import job_id_text
 from ...errors import AepClaimsError
 from ..context import Context
+from ..shapes import ExportJobInputKey, ExportJobInputs, ExportJobState, ExportWaitState
 from ..values import contains_unknown
 from .claims import ClaimedDataset, claim_job, read_claims, request_fingerprint
 
@@ -36,7 +37,7 @@ def describe_job_errors(job: ExportJob) -> str:
     return "; ".join(f"[{e.code or 'no code'}] {e.msg or 'no message'}" for e in job.errors)
 
 
-def job_outputs(job: ExportJob) -> dict[str, Any]:
+def job_outputs(job: ExportJob) -> ExportJobState:
     """The state properties AEP decides (JSON-friendly: no models, no datetimes)."""
     return {
         "job_id": job.id,
@@ -62,7 +63,8 @@ def job_outputs(job: ExportJob) -> dict[str, Any]:
 
 
 def inputs_from_job(job: ExportJob) -> dict[str, Any]:
-    """Inputs that would recreate ``job``: used when adopting an existing job by id."""
+    """Inputs that would recreate ``job``: used when adopting an existing job by id (a raw
+    property bag, for the check)."""
     api_filter = job.filter or {}
     event_list = (job.additional_fields or {}).get("eventList")
     segments = api_filter.get("segments")
@@ -118,20 +120,23 @@ def inputs_from_job(job: ExportJob) -> dict[str, Any]:
     return {k: v for k, v in inputs.items() if v is not None}
 
 
-def upgraded(olds: Mapping[str, Any]) -> dict[str, Any]:
+Upgradable = TypeVar("Upgradable", ExportJobState, ExportWaitState)
+
+
+def upgraded(olds: Upgradable) -> Upgradable:
     """A job's or a wait's state as this release writes it.
 
     States written before ``report_files`` existed reported no files: that was its default,
     ``true``, now written out so that a diff does not see a change.
     """
-    state = dict(olds)
+    state = olds.copy()
     if state.get("report_files") is None:
         state["report_files"] = True
     return state
 
 
 # ProfileExportJob inputs that a job record may not tell.
-UNTOLD = (
+UNTOLD: tuple[ExportJobInputKey, ...] = (
     "fields",
     "event_list",
     "segments",
@@ -141,7 +146,7 @@ UNTOLD = (
     "triggers",
 )
 # The state key that marks an adopted job: its claim's request fingerprint ("" when unclaimed).
-MARK = "adopted_request"
+MARK: Final = "adopted_request"
 
 
 # The owner a claim names when a job was adopted by id (its request is not known).
@@ -166,10 +171,10 @@ def adoption_mark(ctx: Context, sandbox: str, dataset_id: str, job_id: int) -> s
 
 
 def filled_by_program(
-    olds: Mapping[str, Any],
-    inputs: Mapping[str, Any],
+    olds: ExportJobState,
+    inputs: ExportJobInputs,
     replaces: list[str],
-    request_body: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+    request_body: Callable[[ExportJobInputs], Mapping[str, Any]],
     warn: Callable[[str], None],
 ) -> list[str]:
     """Among ``replaces``, the inputs an adopted job's state left empty that the program's
@@ -178,7 +183,7 @@ def filled_by_program(
     mark = olds.get(MARK)
     if not isinstance(mark, str):
         return []
-    untold = [k for k in replaces if k in UNTOLD and olds.get(k) is None]
+    untold: list[str] = [k for k in replaces if k in UNTOLD and olds.get(k) is None]
     if not untold or len(untold) != len(replaces) or contains_unknown(dict(inputs)):
         return []
     if mark:
