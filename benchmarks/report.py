@@ -9,6 +9,7 @@ later, optional ones). Nothing here measures or imports the sandbox: rendering s
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -48,133 +49,160 @@ def preamble(report: Report) -> list[str]:
     ]
 
 
-def scale_table(report: Report) -> list[str]:
-    out = [
+def table(title: str, columns: list[str], rows: Iterable[list[str]]) -> list[str]:
+    """One markdown table under its bold title (every table of the page has this shape)."""
+    return [
         "",
+        title,
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + "---|" * len(columns),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def scale_table(report: Report) -> list[str]:
+    def row(r: Report) -> list[str]:
+        m = r["measures"]
+        return [
+            str(r["n"]),
+            f"{r['latency_ms']} ms",
+            f"{r['duration']:g}",
+            "yes" if r.get("files") else "no",
+            fmt(m["wall"]),
+            fmt(m["submit"]),
+            str(r.get("target", "")),
+            fmt(m["requests_per_job"]),
+            fmt(m["notice"]),
+        ]
+
+    return table(
         "**Scale, batched** (N jobs with `wait_for_completion=false` + one `ProfileExportWait`; "
         "target `1.25 x wall(N=1) + N x latency / 4`, without file listing like the baseline; the "
         "row with files adds `report_files`: two more requests per job)",
-        "",
-        "| N | latency | D (s) | files listed | wall (s) | submission (s) | target (s) | requests / job | notice delay (s) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in report.get("scale", []):
-        m = row["measures"]
-        out.append(
-            f"| {row['n']} | {row['latency_ms']} ms | {row['duration']:g} "
-            f"| {'yes' if row.get('files') else 'no'} | {fmt(m['wall'])} "
-            f"| {fmt(m['submit'])} | {row.get('target', '')} | {fmt(m['requests_per_job'])} "
-            f"| {fmt(m['notice'])} |"
-        )
-    return out
+        [
+            "N",
+            "latency",
+            "D (s)",
+            "files listed",
+            "wall (s)",
+            "submission (s)",
+            "target (s)",
+            "requests / job",
+            "notice delay (s)",
+        ],
+        map(row, report.get("scale", [])),
+    )
 
 
 def requests_table(report: Report) -> list[str]:
-    out = [
-        "",
+    return table(
         "**HTTP requests per job** (N = 50, every AEP call including the POST; target <= 1.2)",
-        "",
-        "| listing holds | D (s) | requests / job |",
-        "|---|---|---|",
-    ]
-    for row in report.get("requests", []):
-        out.append(
-            f"| {row['label']} | {row['duration']:g} | {fmt(row['measures']['requests_per_job'])} |"
-        )
-    return out
+        ["listing holds", "D (s)", "requests / job"],
+        (
+            [r["label"], f"{r['duration']:g}", fmt(r["measures"]["requests_per_job"])]
+            for r in report.get("requests", [])
+        ),
+    )
 
 
 def notice_table(report: Report) -> list[str]:
-    out = [
-        "",
+    return table(
         "**Notice delay** (job end to deploy noticing it; target max(2 s, 25 % of D))",
-        "",
-        "| D (s) | target (s) | blocking job (s) | ProfileExportWait (s) |",
-        "|---|---|---|---|",
-    ]
-    for row in report.get("notice", []):
-        m = row["measures"]
-        out.append(
-            f"| {row['duration']:g} | {max(2.0, 0.25 * row['duration']):g} | {fmt(m['blocking'])} "
-            f"| {fmt(m['wait'])} |"
-        )
-    return out
+        ["D (s)", "target (s)", "blocking job (s)", "ProfileExportWait (s)"],
+        (
+            [
+                f"{r['duration']:g}",
+                f"{max(2.0, 0.25 * r['duration']):g}",
+                fmt(r["measures"]["blocking"]),
+                fmt(r["measures"]["wait"]),
+            ]
+            for r in report.get("notice", [])
+        ),
+    )
 
 
 def naive_table(report: Report) -> list[str]:
-    out = [
-        "",
+    return table(
         "**Against a naive script** (POST, then GET every 5 s), D = 4 s, same timing",
-        "",
-        "| jobs | aep-pulumi batched (s) | naive sequential (s) | naive threaded (s) |",
-        "|---|---|---|---|",
-    ]
-    for row in report.get("naive", []):
-        out.append(
-            f"| {row['n']} | {fmt(row['ours']['wall'])} | {fmt(row['sequential']['wall'])} "
-            f"| {fmt(row['threaded']['wall'])} |"
-        )
-    return out
+        ["jobs", "aep-pulumi batched (s)", "naive sequential (s)", "naive threaded (s)"],
+        (
+            [
+                str(r["n"]),
+                fmt(r["ours"]["wall"]),
+                fmt(r["sequential"]["wall"]),
+                fmt(r["threaded"]["wall"]),
+            ]
+            for r in report.get("naive", [])
+        ),
+    )
 
 
 def modes_table(report: Report) -> list[str]:
-    out = [
-        "",
+    return table(
         "**Blocking vs batched**, N = 12, D = 4 s",
-        "",
-        "| polling | blocking wall (s) | batched wall (s) |",
-        "|---|---|---|",
-    ]
-    for row in report.get("modes", []):
-        out.append(
-            f"| {row['polling']} | {fmt(row['blocking']['wall'])} | {fmt(row['batched']['wall'])} |"
-        )
-    return out
+        ["polling", "blocking wall (s)", "batched wall (s)"],
+        (
+            [r["polling"], fmt(r["blocking"]["wall"]), fmt(r["batched"]["wall"])]
+            for r in report.get("modes", [])
+        ),
+    )
 
 
 def engine_table(report: Report) -> list[str]:
     if not report.get("engine"):
         return []
-    out = [
-        "",
+
+    def row(r: Report) -> list[str]:
+        # Each row is read against N = 1 of its own door and settings.
+        one = next(
+            o
+            for o in report["engine"]
+            if o["door"] == r["door"] and o["tuned"] == r["tuned"] and o["n"] == 1
+        )
+        ratio = r["measures"]["wall"]["median"] / one["measures"]["wall"]["median"]
+        settings = "tuned" if r["tuned"] else "default"
+        return [
+            r["door"],
+            settings,
+            str(r["n"]),
+            fmt(r["measures"]["wall"]),
+            f"{ratio:.2f}",
+            fmt(r["measures"]["requests_per_job"]),
+        ]
+
+    doors = {"native": 0, "dynamic": 1}
+    return table(
         "**Through the real engine** (`pulumi up`, file backend): N batched exports, "
         "100 ms latency, the scale section's D; tuned: `PULUMI_PARALLEL=64 "
         "PULUMI_SKIP_CHECKPOINTS=true` (the engine's own knobs)",
-        "",
-        "| door | engine settings | N | wall (s) | x wall(N=1) (target <= 1.25) | requests / job |",
-        "|---|---|---|---|---|---|",
-    ]
-    doors = {"native": 0, "dynamic": 1}
-    rows = sorted(report["engine"], key=lambda r: (doors[r["door"]], r["tuned"], r["n"]))
-    for row in rows:
-        # Each row is read against N = 1 of its own door and settings.
-        one = next(
-            r
-            for r in report["engine"]
-            if r["door"] == row["door"] and r["tuned"] == row["tuned"] and r["n"] == 1
-        )
-        ratio = row["measures"]["wall"]["median"] / one["measures"]["wall"]["median"]
-        out.append(
-            f"| {row['door']} | {'tuned' if row['tuned'] else 'default'} | {row['n']} "
-            f"| {fmt(row['measures']['wall'])} | {ratio:.2f} "
-            f"| {fmt(row['measures']['requests_per_job'])} |"
-        )
-    return out
+        [
+            "door",
+            "engine settings",
+            "N",
+            "wall (s)",
+            "x wall(N=1) (target <= 1.25)",
+            "requests / job",
+        ],
+        map(row, sorted(report["engine"], key=lambda r: (doors[r["door"]], r["tuned"], r["n"]))),
+    )
 
 
 def download_table(report: Report) -> list[str]:
     if not report.get("download"):
         return []
     d = report["download"]
-    return [
-        "",
+    return table(
         f"**Download** of one export batch ({fmt(d['megabytes'], 0)} MB: 4 files, 1 part each) "
         "from the sandbox, 4 parts at once on both sides",
-        "",
-        "| aep-export download (MB/s) | curl --parallel (MB/s) | ratio (target >= 0.8) | downloader peak memory (MB; target <= 100) |",
-        "|---|---|---|---|",
-        f"| {fmt(d['ours_mb_s'], 0)} | {fmt(d['curl_mb_s'], 0)} | {fmt(d['ratio'])} | {fmt(d['peak_mb'], 0)} |",
-    ]
+        [
+            "aep-export download (MB/s)",
+            "curl --parallel (MB/s)",
+            "ratio (target >= 0.8)",
+            "downloader peak memory (MB; target <= 100)",
+        ],
+        [[fmt(d["ours_mb_s"], 0), fmt(d["curl_mb_s"], 0), fmt(d["ratio"]), fmt(d["peak_mb"], 0)]],
+    )
 
 
 def start_and_preview_table(report: Report) -> list[str]:

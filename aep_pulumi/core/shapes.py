@@ -31,7 +31,7 @@ leaves out the engine's own keys (``__provider``, ``__meta``...).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeAlias, TypedDict, TypeVar, get_args
+from typing import Any, Literal, TypeAlias, TypedDict, TypeVar, cast, get_args
 
 from .values import Unknown
 
@@ -322,31 +322,27 @@ EXPORT_WAIT_KEYS: tuple[ExportWaitKey, ...] = get_args(ExportWaitKey)
 # ---------------------------------------------------------------- a state handed back
 
 
+def _properties(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    return {key: props[key] for key in keys if key in props}
+
+
+# The values a front door hands back are untyped (the engine's wire): the cast is the boundary
+# where they become the resource's state; every read after it is checked.
+
+
 def dataset_state(props: Mapping[str, Any]) -> DatasetState:
     """A ``Dataset``'s state as a front door hands it back: its properties (not the engine's
     own keys)."""
-    state: DatasetState = {}
-    for key in DATASET_KEYS:
-        if key in props:
-            state[key] = props[key]
-    return state
+    return cast(DatasetState, _properties(props, DATASET_KEYS))
 
 
 def export_job_state(props: Mapping[str, Any]) -> ExportJobState:
     """A ``ProfileExportJob``'s state as a front door hands it back: its properties (not the
     engine's own keys)."""
-    state: ExportJobState = {}
-    for key in EXPORT_JOB_KEYS:
-        if key in props:
-            state[key] = props[key]
-    return state
+    return cast(ExportJobState, _properties(props, EXPORT_JOB_KEYS))
 
 
 def export_wait_state(props: Mapping[str, Any]) -> ExportWaitState:
     """A ``ProfileExportWait``'s state as a front door hands it back: its properties (not the
     engine's own keys)."""
-    state: ExportWaitState = {}
-    for key in EXPORT_WAIT_KEYS:
-        if key in props:
-            state[key] = props[key]
-    return state
+    return cast(ExportWaitState, _properties(props, EXPORT_WAIT_KEYS))
