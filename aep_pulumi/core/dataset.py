@@ -34,6 +34,7 @@ from .resource import (
 from .schema import DATASET
 from .shapes import DATASET_INPUT_KEYS, DatasetInputs, DatasetState, dataset_state
 from .values import changed, changed_keys, normal
+from .waiter import poll_until
 
 if TYPE_CHECKING:
     from ..aep.client import AepClient
@@ -213,25 +214,23 @@ def resolve_lost_dataset(ctx: Context, exc: AepError, token: str, sandbox: str) 
     search ends), or an error saying what to look for."""
     client = ctx.client()
     search = ctx.settings().lost_answer_search
-    deadline = ctx.monotonic() + search
-    interval = 0.5
     failure: AepError | None = None
-    while True:
+
+    def look() -> str | None:
+        nonlocal failure
         try:
-            found = find_dataset_by_token(client, token, sandbox)
+            return find_dataset_by_token(client, token, sandbox)
         except AepError as lookup_error:
-            found, failure = None, lookup_error
-        if found is not None:
-            ctx.log.warn(
-                f"{exc.operation or 'create dataset'}: {exc.message}; the dataset was created "
-                "all the same and is adopted"
-            )
-            return found
-        now = ctx.monotonic()
-        if now >= deadline:
-            break
-        ctx.sleep(min(interval, deadline - now))
-        interval = min(interval * 1.5, 10.0)
+            failure = lookup_error
+            return None
+
+    found = poll_until(ctx, ctx.monotonic() + search, look, first=0.5, longest=10.0)
+    if found is not None:
+        ctx.log.warn(
+            f"{exc.operation or 'create dataset'}: {exc.message}; the dataset was created "
+            "all the same and is adopted"
+        )
+        return found
     looked = f"; the last look failed ({failure})" if failure is not None else ""
     raise exc.with_message(
         f"{exc.message}{looked}. Catalog showed no dataset from this request within {search:g}s "

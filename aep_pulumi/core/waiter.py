@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..aep.statuses import KNOWN_STATUSES, STATUS_FAILED, STATUS_SUCCEEDED
 from ..config import DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .context import Context
 
 ProgressFn = Callable[[str], None]
+Found = TypeVar("Found")
 # From this many jobs up, listings replace a GET per job.
 LIST_POLL_THRESHOLD = 2
 # Jobs a listing page holds (the API's maximum).
@@ -50,6 +51,30 @@ MAX_PARALLEL_GETS = 4
 TRANSIENT = (AepServerError, AepConnectionError, AepResponseError)
 # Each interval is at most this share of the time waited so far.
 DEFAULT_FRACTION = 0.24
+
+
+def poll_until(
+    ctx: Context,
+    deadline: float,
+    look: Callable[[], Found | None],
+    *,
+    first: float,
+    longest: float,
+) -> Found | None:
+    """Look until ``look`` finds something or ``deadline`` (the context's monotonic clock)
+    passes, each pause half as long again as the one before, up to ``longest``; the last look
+    comes at the deadline. What was found, or ``None``. (The searches for what a lost answer
+    made; a job's own wait has its schedule, :class:`PollSchedule`.)"""
+    interval = first
+    while True:
+        found = look()
+        if found is not None:
+            return found
+        now = ctx.monotonic()
+        if now >= deadline:
+            return None
+        ctx.sleep(min(interval, deadline - now))
+        interval = min(interval * 1.5, longest)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import AepClaimsError, AepError, AepOwnershipError
 from ..context import Context
+from ..waiter import poll_until
 from .claims import (
     Claim,
     ClaimedDataset,
@@ -165,8 +166,9 @@ def proven(request: JobRequest, found: Candidates) -> ExportJob | None:
 def watch(ctx: Context, request: JobRequest, sent_wall: float, deadline: float) -> None:
     """Poll the listing, with backoff, until ``deadline`` (monotonic) or until the job that
     carries the request's id appears: say what appears."""
-    interval, seen = 1.0, set()
-    while True:
+    seen: set[int] = set()
+
+    def look() -> ExportJob | None:
         window = window_after(ctx.client(), sent_wall, search_seconds(ctx))
         try:
             found = candidates(ctx, request, window, {})
@@ -179,13 +181,9 @@ def watch(ctx: Context, request: JobRequest, sent_wall: float, deadline: float) 
                 ctx.log.info(
                     f"export job {job.id} into dataset {request.dataset_id} appeared in the listing"
                 )
-        if proven(request, found) is not None:
-            return
-        now = ctx.monotonic()
-        if now >= deadline:
-            return
-        ctx.sleep(min(interval, deadline - now))
-        interval = min(interval * 1.5, 15.0)
+        return proven(request, found)
+
+    poll_until(ctx, deadline, look, first=1.0, longest=15.0)
 
 
 def _decide(
