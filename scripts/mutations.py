@@ -187,7 +187,7 @@ MUTATIONS = [
     (
         "a renamed stack keeps the old name in its claim",
         "aep_pulumi/core/export_job/lifecycle.py",
-        '            self._move_claim(id_, olds, str(inputs["owner"]), sandbox)\n',
+        '            self._move_claim(id_, old, str(inputs["owner"]), sandbox)\n',
         "            pass\n",
         [W + "test_a_renamed_stack_moves_its_claim"],
     ),

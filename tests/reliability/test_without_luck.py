@@ -471,17 +471,30 @@ def _fingerprint(dataset_id: str) -> str:
 
 @pytest.mark.parametrize("door", DOORS)
 def test_another_stacks_claimed_job_is_never_a_candidate(scenario: Make, door: str) -> None:
-    """Stack A's job of the same request is claimed; stack B's POST never reached AEP: B's
-    search finds nothing of its own, and never names A's job as possibly B's."""
+    """Stack B's POST never reached AEP; while B watches the listing for the job it may have
+    made, stack A exports the same request and claims it. A's job is a look-alike created
+    inside B's window (after B sent), so only A's claim tells it apart: B finds nothing of its
+    own, and never names A's job as possibly B's."""
     with on_door(scenario, door, "stack-b") as s:
         dataset_id = existing_dataset(s)
         with door_host(door, s.sandbox, "stack-a") as stack_a:
+            s.inject("drop_before", "POST", "/export/jobs")
+            b = threading.Thread(
+                target=s.job, args=(dataset_id,), kwargs={"owner": owner_input("export", "stack-b")}
+            )
+            b.start()
+            # B's POST is dropped (the fault is used up) before A sends its own.
+            wait_until(lambda: not s.sandbox.app.faults.script)
+            dropped_at = s.sandbox.app.store.now_ms()
             a = s.job(dataset_id, host=stack_a, owner=owner_input("export", "stack-a"))
+            b.join()
         assert a is not None
-        s.inject("drop_before", "POST", "/export/jobs")
-        assert s.job(dataset_id, owner=owner_input("export", "stack-b")) is None
-    assert "may still appear" in s.errors[-1]
-    assert f"{int(a['job_id'])} (" not in s.errors[-1]
+        # The case this test is for: A's job is inside B's window, not before it.
+        assert int(a["creation_time"]) >= dropped_at
+    assert len(s.errors) == 1, s.errors
+    assert "may still appear" in s.errors[0]
+    assert f"{int(a['job_id'])} (" not in s.errors[0]
+    assert list(live_jobs(s)) == [int(a["job_id"])]
 
 
 def test_a_renamed_stack_moves_its_claim(scenario: Make) -> None:
