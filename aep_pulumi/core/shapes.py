@@ -323,11 +323,10 @@ EXPORT_WAIT_KEYS: tuple[ExportWaitKey, ...] = get_args(ExportWaitKey)
 
 
 def _properties(props: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """The resource's own keys of a state a front door hands back. Its values are untyped (the
+    engine's wire): the readers below cast once, here at the boundary, and every read after it
+    is checked."""
     return {key: props[key] for key in keys if key in props}
-
-
-# The values a front door hands back are untyped (the engine's wire): the cast is the boundary
-# where they become the resource's state; every read after it is checked.
 
 
 def dataset_state(props: Mapping[str, Any]) -> DatasetState:
